@@ -1,0 +1,3 @@
+"""bioharness: conformance harness for the PSA Management Server API and the nevisFIDO Device Service."""
+
+__version__ = "0.1.0"

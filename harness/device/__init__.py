@@ -1,0 +1,1 @@
+"""Devices the harness plays or drives: fixture identities and their key stores."""

@@ -1,0 +1,129 @@
+"""Compact RS256 JWS with an `x5c` header, built and verified with jwcrypto."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from jwcrypto import jwk, jws
+from jwcrypto.common import JWException
+
+from harness.pki import certs
+from harness.pki.trust import TrustStore, UntrustedChain
+
+ALG = "RS256"
+# RFC 7515 compact serialization: three unpadded base64url segments.
+_COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+
+
+@lru_cache(maxsize=256)
+def _cached_jwk(encoded: bytes, private: bool) -> jwk.JWK:
+    if private:
+        return jwk.JWK.from_pem(encoded)
+    return jwk.JWK.from_pyca(x509.load_der_x509_certificate(encoded).public_key())
+
+
+def private_jwk(key: certs.RsaKey) -> jwk.JWK:
+    """A cached jwcrypto key for an RSA private key."""
+    return _cached_jwk(certs.key_to_pem(key), True)
+
+
+def public_jwk(cert: x509.Certificate) -> jwk.JWK:
+    """A cached jwcrypto key for a certificate's public key."""
+    return _cached_jwk(cert.public_bytes(serialization.Encoding.DER), False)
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A signing key and the certificate chain (leaf first) to put in `x5c`."""
+
+    key: certs.RsaKey = field(repr=False)
+    chain: tuple[x509.Certificate, ...]
+    typ: str | None = "jwt"
+
+    def __repr__(self) -> str:
+        return f"Signer({self.chain[0].subject.rfc4514_string()})" if self.chain else "Signer()"
+
+    def header(self) -> dict[str, Any]:
+        header: dict[str, Any] = {"alg": ALG}
+        if self.typ is not None:
+            header["typ"] = self.typ
+        if self.chain:
+            header["x5c"] = [certs.cert_to_b64der(c) for c in self.chain]
+        return header
+
+
+def sign(payload: dict[str, Any] | bytes, signer: Signer, **header: Any) -> str:
+    """Compact JWS of `payload` (JSON-encoded if a dict), RS256, with the signer's x5c."""
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    token = jws.JWS(body)
+    token.add_signature(
+        private_jwk(signer.key), alg=ALG, protected=json.dumps({**signer.header(), **header})
+    )
+    return token.serialize(compact=True)
+
+
+class InvalidJws(Exception):
+    """A JWS that fails verification; `reason` is malformed, bad_signature or untrusted_chain."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class VerifiedJws:
+    """A JWS whose signature and chain were verified."""
+
+    header: dict[str, Any]
+    payload: Any
+    signer: x509.Certificate
+
+
+def x5c_chain(header: dict[str, Any]) -> list[x509.Certificate]:
+    """The certificates of an `x5c` header (standard base64 DER), leaf first."""
+    entries = header.get("x5c")
+    if not isinstance(entries, list) or not entries or not all(isinstance(e, str) for e in entries):
+        raise InvalidJws("malformed", "x5c header missing or not a list of certificates")
+    try:
+        return [x509.load_der_x509_certificate(base64.b64decode(e, validate=True)) for e in entries]
+    except ValueError as exc:
+        raise InvalidJws("malformed", f"x5c entry is not a certificate: {exc}") from exc
+
+
+def verify(token: str, trust: TrustStore, at: dt.datetime) -> VerifiedJws:
+    """Verify a compact RS256 JWS signed by the first `x5c` certificate, chained to `trust`."""
+    if not isinstance(token, str) or not _COMPACT.fullmatch(token):
+        raise InvalidJws("malformed", "not three base64url segments separated by dots")
+    parsed = jws.JWS()
+    try:
+        parsed.deserialize(token)
+    except (JWException, ValueError, TypeError) as exc:
+        raise InvalidJws("malformed", f"not a compact JWS: {exc}") from exc
+    header = parsed.jose_header
+    if not isinstance(header, dict):
+        raise InvalidJws("malformed", "protected header is not a JSON object")
+    if header.get("alg") != ALG:
+        raise InvalidJws("bad_signature", f"alg {header.get('alg')!r} is not {ALG}")
+    chain = x5c_chain(header)
+    try:
+        trust.verify(chain, at)
+    except UntrustedChain as exc:
+        raise InvalidJws("untrusted_chain", str(exc)) from exc
+    try:
+        parsed.verify(public_jwk(chain[0]), alg=ALG)
+    except JWException as exc:
+        raise InvalidJws("bad_signature", f"signature does not verify with x5c[0]: {exc}") from exc
+    try:
+        payload = json.loads(parsed.payload)
+    except ValueError as exc:
+        raise InvalidJws("malformed", f"payload is not JSON: {exc}") from exc
+    return VerifiedJws(header=header, payload=payload, signer=chain[0])

@@ -1,0 +1,120 @@
+"""What an MDS does on the wire: send a signed envelope, receive and verify the signed answer."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from harness.clock import Clock, SystemClock
+from harness.evidence import Evidence
+from harness.jose.jws import InvalidJws, Signer, VerifiedJws, sign, verify
+from harness.jose.mutations import mutate
+from harness.pki.trust import TrustStore
+
+
+@dataclass
+class MmsExchange:
+    """One request/answer round trip and what the harness could verify of the answer."""
+
+    api: str
+    payload: dict[str, Any]
+    body: dict[str, Any]
+    status: int
+    headers: dict[str, str] = field(repr=False)
+    answer_body: Any = field(repr=False)
+    answer_token: str | None = field(default=None, repr=False)
+    verified: VerifiedJws | None = field(default=None, repr=False)
+    problem: str | None = None
+
+    @property
+    def answer(self) -> dict[str, Any]:
+        """The verified answer payload; AssertionError saying why if there is none."""
+        if self.verified is None:
+            raise AssertionError(f"{self.api}: no verified answer: {self.problem}")
+        if not isinstance(self.verified.payload, dict):
+            raise AssertionError(f"{self.api}: answer payload is not a JSON object")
+        return self.verified.payload
+
+
+class MmsClient:
+    """Posts `{"<apiName>": "<JWS>"}` envelopes to an MMS URL and verifies its answers."""
+
+    def __init__(
+        self,
+        url: str,
+        server_trust: TrustStore,
+        *,
+        clock: Clock | None = None,
+        evidence: Evidence | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self.url = url
+        self.server_trust = server_trust
+        self.clock = clock or SystemClock()
+        self.evidence = evidence or Evidence()
+        self._http = httpx.Client(timeout=timeout)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def send(
+        self,
+        api: str,
+        payload: dict[str, Any],
+        signer: Signer,
+        *,
+        mutation: str | None = None,
+        body_key: str | None = None,
+    ) -> MmsExchange:
+        """Sign `payload` (optionally through a named mutation) and post it as `api`."""
+        token = mutate(mutation, payload, signer) if mutation else sign(payload, signer)
+        body = {body_key or api: token}
+        self.evidence.add(f"{api} request", {"method": "POST", "url": self.url, "body": body})
+        self.evidence.add_jws(f"{api} request", token)
+        response = self._http.post(self.url, json=body)
+        exchange = MmsExchange(
+            api=api,
+            payload=payload,
+            body=body,
+            status=response.status_code,
+            headers=dict(response.headers),
+            answer_body=_json_or_text(response),
+        )
+        self.evidence.add(
+            f"{api} answer",
+            {"status": exchange.status, "headers": exchange.headers, "body": exchange.answer_body},
+        )
+        self._verify_answer(exchange, body_key or api)
+        return exchange
+
+    def _verify_answer(self, exchange: MmsExchange, key: str) -> None:
+        body = exchange.answer_body
+        if not isinstance(body, dict) or not isinstance(body.get(key), str):
+            exchange.problem = f"answer body is not {{{key!r}: <JWS>}}: {str(body)[:200]}"
+            return
+        exchange.answer_token = body[key]
+        self.evidence.add_jws(f"{exchange.api} answer", exchange.answer_token)
+        try:
+            exchange.verified = verify(exchange.answer_token, self.server_trust, self.clock.now())
+        except InvalidJws as exc:
+            exchange.problem = f"answer JWS rejected ({exc.reason}): {exc.detail}"
+            self.evidence.add(f"{exchange.api} answer verification", exchange.problem)
+
+    def __enter__(self) -> MmsClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"MmsClient({self.url})"
+
+
+def _json_or_text(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return response.text[:4000]

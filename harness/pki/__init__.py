@@ -1,0 +1,1 @@
+"""Fixture PKI: keys and certificates, chain verification, thumbprints."""

@@ -1,0 +1,50 @@
+"""Loading the committed fixture PKI by name, as listed in its manifest."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import cache
+from pathlib import Path
+
+from cryptography import x509
+
+from harness.pki import certs
+
+MANIFEST = "manifest.json"
+DEFAULT_FIXTURES = Path(
+    os.environ.get("BIOHARNESS_FIXTURES", Path(__file__).resolve().parents[2] / "fixtures")
+)
+
+
+class FixturePki:
+    """Read-only access to fixture keys and certificates (`fixtures/pki/manifest.json`)."""
+
+    def __init__(self, root: Path = DEFAULT_FIXTURES / "pki") -> None:
+        self.root = root
+        self.manifest = json.loads((root / MANIFEST).read_text())["material"]
+
+    def entry(self, name: str) -> dict:
+        """The manifest entry of `name` (purpose, files, validity, thumbprint)."""
+        try:
+            return self.manifest[name]
+        except KeyError:
+            raise KeyError(f"no fixture material named {name!r} in {self.root}") from None
+
+    def key(self, name: str) -> certs.RsaKey:
+        return certs.key_from_pem((self.root / self.entry(name)["key"]).read_bytes())
+
+    def cert(self, name: str) -> x509.Certificate:
+        entry = self.entry(name)
+        if "certificate" not in entry:
+            raise KeyError(f"fixture {name!r} is a bare key with no certificate")
+        return x509.load_pem_x509_certificate((self.root / entry["certificate"]).read_bytes())
+
+    def __repr__(self) -> str:
+        return f"FixturePki({self.root})"
+
+
+@cache
+def fixture_pki() -> FixturePki:
+    """The project's committed fixture PKI, loaded once."""
+    return FixturePki()

@@ -1,0 +1,1 @@
+"""Embedded reference servers (MMS; nevisFIDO to come) and the loopback runner that serves them."""

@@ -1,0 +1,1 @@
+"""The reference PSA Management Server: policy, SQLite device registry, service logic, ASGI app."""

@@ -1,0 +1,33 @@
+"""The reference MMS as an ASGI app: `POST /mms/MSBDeviceRequest/`."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from harness.servers.mms.service import MmsService
+
+PATH = "/mms/MSBDeviceRequest/"
+MAX_BODY = 1 << 20
+
+
+def build_app(service: MmsService, path: str = PATH) -> Starlette:
+    """An app serving `service` at `path` (with and without the trailing slash)."""
+
+    async def endpoint(request: Request) -> JSONResponse:
+        raw = await request.body()
+        if len(raw) > MAX_BODY:
+            return JSONResponse({"error": f"body over {MAX_BODY} bytes"}, status_code=413)
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            return JSONResponse({"error": "body is not JSON"}, status_code=400)
+        status, answer = service.handle(body)
+        return JSONResponse(answer, status_code=status)
+
+    paths = {path, path.rstrip("/")}
+    return Starlette(routes=[Route(p, endpoint, methods=["POST"]) for p in sorted(paths)])

@@ -1,0 +1,158 @@
+"""The reference MMS's device registry in SQLite: whitelist, registrations, keys, certificates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+
+from harness.device.identity import DeviceIdentity
+from harness.pki import certs
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS devices (
+    serial_number TEXT PRIMARY KEY,
+    model_id TEXT NOT NULL,
+    provider_id TEXT NOT NULL,
+    bio_type TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    whitelisted INTEGER NOT NULL,
+    whitelist_valid_until TEXT,
+    device_code TEXT,
+    registered_at TEXT,
+    key_expiry TEXT
+);
+CREATE TABLE IF NOT EXISTS certificates (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    serial_number TEXT NOT NULL REFERENCES devices(serial_number),
+    certificate_pem TEXT NOT NULL,
+    not_after TEXT NOT NULL,
+    issued_at TEXT NOT NULL
+);
+"""
+
+
+class RegistryUnavailable(Exception):
+    """The registry cannot be read or written (a real or injected storage fault)."""
+
+
+@dataclass(frozen=True)
+class DeviceRecord:
+    serial_number: str
+    model_id: str
+    provider_id: str
+    bio_type: str
+    purpose: str
+    whitelisted: bool
+    whitelist_valid_until: dt.datetime | None
+    device_code: str | None
+    key_expiry: dt.datetime | None
+
+    def is_valid(self, at: dt.datetime) -> bool:
+        """Whitelisted, and the whitelisting has not lapsed."""
+        lapsed = self.whitelist_valid_until is not None and self.whitelist_valid_until <= at
+        return self.whitelisted and not lapsed
+
+
+def _ts(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _dt(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+class DeviceRegistry:
+    """Thread-safe SQLite store; `available = False` makes every call fail (fault injection)."""
+
+    def __init__(self, path: str | Path = ":memory:") -> None:
+        self.path = str(path)
+        self.available = True
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False)
+        self._db.executescript(SCHEMA)
+
+    def _run(self, sql: str, args: tuple = ()) -> list[tuple]:
+        if not self.available:
+            raise RegistryUnavailable(f"device registry {self.path} is unavailable")
+        with self._lock, self._db:
+            return self._db.execute(sql, args).fetchall()
+
+    def seed(self, devices: Iterable[DeviceIdentity], now: dt.datetime) -> None:
+        """Replace all content with the server state the fixture devices describe."""
+        self._run("DELETE FROM certificates")
+        self._run("DELETE FROM devices")
+        for d in devices:
+            state = d.server
+            days = state.get("whitelistValidDays")
+            key_days = state.get("keyExpiresInDays")
+            self._run(
+                "INSERT INTO devices VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    d.serial_number, d.model_id, d.provider_id, d.bio_type, d.purpose,
+                    int(bool(state.get("whitelisted"))),
+                    _ts(now + dt.timedelta(days=days)) if days is not None else None,
+                    state.get("deviceCodeUUID"),
+                    _ts(now) if state.get("deviceCodeUUID") else None,
+                    _ts(now + dt.timedelta(days=key_days)) if key_days is not None else None,
+                ),
+            )  # fmt: skip
+
+    def get(self, serial_number: str) -> DeviceRecord | None:
+        rows = self._run(
+            "SELECT serial_number, model_id, provider_id, bio_type, purpose, whitelisted,"
+            " whitelist_valid_until, device_code, key_expiry FROM devices WHERE serial_number = ?",
+            (serial_number,),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return DeviceRecord(
+            r[0], r[1], r[2], r[3], r[4], bool(r[5]), _dt(r[6]), r[7] or None, _dt(r[8])
+        )
+
+    def register(self, serial_number: str, device_code: str, at: dt.datetime) -> None:
+        self._run(
+            "UPDATE devices SET device_code = ?, registered_at = ? WHERE serial_number = ?",
+            (device_code, _ts(at), serial_number),
+        )
+
+    def unregister(self, serial_number: str) -> None:
+        self._run(
+            "UPDATE devices SET device_code = NULL, registered_at = NULL WHERE serial_number = ?",
+            (serial_number,),
+        )
+
+    def record_certificate(
+        self, serial_number: str, cert: x509.Certificate, at: dt.datetime
+    ) -> None:
+        """Keep an issued device certificate; its notAfter becomes the device's key expiry."""
+        not_after = cert.not_valid_after_utc
+        self._run(
+            "INSERT INTO certificates (serial_number, certificate_pem, not_after, issued_at)"
+            " VALUES (?,?,?,?)",
+            (serial_number, certs.cert_to_pem(cert).decode(), _ts(not_after), _ts(at)),
+        )
+        self._run(
+            "UPDATE devices SET key_expiry = ? WHERE serial_number = ?",
+            (_ts(not_after), serial_number),
+        )
+
+    def certificates(self, serial_number: str) -> list[x509.Certificate]:
+        """Certificates issued to a device, oldest first."""
+        rows = self._run(
+            "SELECT certificate_pem FROM certificates WHERE serial_number = ? ORDER BY id",
+            (serial_number,),
+        )
+        return [certs.load_certificate(r[0])[0] for r in rows]
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __repr__(self) -> str:
+        return f"DeviceRegistry({self.path})"

@@ -1,0 +1,270 @@
+"""The reference MMS's logic: verify an envelope, answer each API, sign the answer.
+
+Unspecified cases follow DESIGN.md's errata: a request whose signature or chain fails gets
+-102 (the device cannot be authenticated); a malformed JWS or an unknown API name gets -1001.
+Neither answer carries device data. Transport-level nonsense (not a one-key JSON object of a
+string) gets HTTP 400 with a JSON error; nothing a client sends yields HTTP 500.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import uuid
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from harness.clock import Clock, SystemClock, iso
+from harness.device.identity import DeviceIdentity
+from harness.jose.jws import InvalidJws, sign, verify
+from harness.mms import protocol
+from harness.mms.protocol import ResponseCode
+from harness.pki import certs
+from harness.servers.mms.material import ServerMaterial
+from harness.servers.mms.policy import MmsPolicy
+from harness.servers.mms.registry import DeviceRecord, DeviceRegistry, RegistryUnavailable
+
+log = logging.getLogger(__name__)
+
+UNVERIFIED_CODES = {
+    "bad_signature": ResponseCode.INVALID_DEVICE,
+    "untrusted_chain": ResponseCode.INVALID_DEVICE,
+    "malformed": ResponseCode.UNABLE_TO_GENERATE_RESPONSE,
+}
+
+
+class MmsError(Exception):
+    """A request the MMS answers with a non-zero response code."""
+
+    def __init__(self, code: ResponseCode, detail: str = "") -> None:
+        super().__init__(f"{int(code)}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _version(text: object) -> tuple[int, ...] | None:
+    try:
+        return tuple(int(p) for p in str(text).split("."))
+    except ValueError:
+        return None
+
+
+class MmsService:
+    """Answers `{"<apiName>": "<JWS>"}` bodies; subclass and override a method for a variant."""
+
+    def __init__(
+        self,
+        material: ServerMaterial,
+        registry: DeviceRegistry,
+        devices: list[DeviceIdentity],
+        policy: MmsPolicy | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.material = material
+        self.registry = registry
+        self.devices = devices
+        self.policy = policy or MmsPolicy()
+        self.clock = clock or SystemClock()
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the seeded state of the fixture devices, faults cleared."""
+        self.registry.available = True
+        self.registry.seed(self.devices, self.clock.now())
+
+    # --- transport -------------------------------------------------------------------------
+
+    def handle(self, body: Any) -> tuple[int, dict[str, Any]]:
+        """Answer a decoded HTTP body: (HTTP status, JSON body)."""
+        if not isinstance(body, dict) or len(body) != 1:
+            return 400, {"error": "body must be a JSON object with exactly one API name key"}
+        ((api, token),) = body.items()
+        if not isinstance(token, str):
+            return 400, {"error": f"the value of {api!r} must be a compact JWS string"}
+        return 200, {api: self.sign_answer(self.answer(api, token))}
+
+    def answer(self, api: str, token: str) -> dict[str, Any]:
+        """The answer payload for one envelope (never raises)."""
+        request: dict[str, Any] = {}
+        try:
+            request = self.verify_request(token)
+            if api not in protocol.APIS:
+                raise MmsError(ResponseCode.UNABLE_TO_GENERATE_RESPONSE, f"unknown API {api!r}")
+            device = self.check_device(request)
+            fields = getattr(self, _HANDLERS[api])(request, device)
+            code, detail = ResponseCode.SUCCESS, ""
+        except InvalidJws as exc:
+            fields, code, detail = {}, UNVERIFIED_CODES[exc.reason], str(exc)
+        except MmsError as exc:
+            fields, code, detail = {}, exc.code, exc.detail
+        except RegistryUnavailable as exc:
+            fields, code, detail = {}, ResponseCode.UNABLE_TO_GENERATE_RESPONSE, str(exc)
+        except Exception:  # a real internal fault, reported as the spec's -1001
+            log.exception("MMS failed to answer %s", api)
+            fields, code, detail = {}, ResponseCode.UNABLE_TO_GENERATE_RESPONSE, "internal error"
+        description = protocol.DESCRIPTIONS[code] + (f": {detail}" if detail else "")
+        return {
+            **self.echo(api, request),
+            **fields,
+            "responseCode": str(int(code)),
+            "description": description,
+        }
+
+    def verify_request(self, token: str) -> dict[str, Any]:
+        """Verify the envelope JWS against the trusted vendor root; the payload must be an object."""
+        verified = verify(token, self.material.vendor_trust, self.clock.now())
+        if not isinstance(verified.payload, dict):
+            raise InvalidJws("malformed", "payload is not a JSON object")
+        return verified.payload
+
+    def echo(self, api: str, request: dict[str, Any]) -> dict[str, Any]:
+        """Request fields repeated in the answer (only those of a verified request)."""
+        fields = protocol.ECHOED_FIELDS.get(api, ())
+        return {f: request[f] for f in fields if f in request}
+
+    def sign_answer(self, payload: dict[str, Any]) -> str:
+        return sign(payload, self.material.signer)
+
+    # --- device checks ---------------------------------------------------------------------
+
+    def check_device(self, request: dict[str, Any]) -> DeviceRecord:
+        """The registry record of a whitelisted, valid device whose device code matches."""
+        record = self.registry.get(str(request.get("serialNumber", "")))
+        if record is None:
+            raise MmsError(ResponseCode.INVALID_DEVICE, "serial number not whitelisted")
+        if not record.is_valid(self.clock.now()):
+            raise MmsError(ResponseCode.INVALID_DEVICE, "not whitelisted or whitelisting expired")
+        claimed = {
+            "modelID": record.model_id,
+            "deviceProviderId": record.provider_id,
+            "bioType": record.bio_type,
+            "devicePurpose": record.purpose,
+        }
+        wrong = [k for k, v in claimed.items() if request.get(k) != v]
+        if wrong:
+            raise MmsError(ResponseCode.INVALID_DEVICE, f"does not match the whitelist: {wrong}")
+        code = request.get("deviceCodeUUID") or ""
+        if code and code != (record.device_code or ""):
+            raise MmsError(ResponseCode.INVALID_DEVICE_CODE, "device code does not match")
+        return record
+
+    # --- the four APIs ---------------------------------------------------------------------
+
+    def snapshot(self, request: dict[str, Any], device: DeviceRecord) -> dict[str, Any]:
+        now = self.clock.now()
+        policy = self.policy
+        reported, current = _version(request.get("deviceServiceVersion")), _version(
+            policy.current_mds_version
+        )
+        expiry = device.key_expiry
+        return {
+            "deviceCodeUUID": device.device_code or "",
+            "serverTimeStamp": iso(now),
+            "isWhiteListed": _flag(device.whitelisted),
+            "isDeviceValid": _flag(device.is_valid(now)),
+            "isDeviceRegistered": _flag(device.device_code is not None),
+            "deviceServiceUpdateRequired": _flag(reported is None or reported < current),
+            "deviceServiceDownloadURL": policy.download_url,
+            "mandatoryKeyRotation": _flag(expiry is None or expiry - now <= policy.rotation_window),
+            "keyExpiryTimeStamp": iso(expiry) if expiry else "",
+            "encryptionCertThumbprint": certs.thumbprint(self.material.encryption_cert),
+            "snapshotValidity": iso(now + policy.snapshot_validity),
+            "bannerMessage": policy.banner,
+        }
+
+    def encryption_cert(self, request: dict[str, Any], device: DeviceRecord) -> dict[str, Any]:
+        if device.purpose == "Registration":
+            raise MmsError(ResponseCode.ENCRYPTION_CERT_NOT_REQUIRED)
+        return {"encryptionCertData": certs.cert_to_pem(self.material.encryption_cert).decode()}
+
+    def key_rotation(self, request: dict[str, Any], device: DeviceRecord) -> dict[str, Any]:
+        try:
+            csr, _ = certs.load_csr(request.get("csrData") or "")
+        except ValueError as exc:
+            raise MmsError(ResponseCode.CERTIFICATE_SIGNING_FAILED, f"csrData: {exc}") from exc
+        key = csr.public_key()
+        if not csr.is_signature_valid:
+            raise MmsError(ResponseCode.CERTIFICATE_SIGNING_FAILED, "CSR signature is invalid")
+        if not isinstance(key, rsa.RSAPublicKey) or key.key_size < self.policy.min_key_bits:
+            raise MmsError(
+                ResponseCode.CERTIFICATE_SIGNING_FAILED,
+                f"CSR key must be RSA >= {self.policy.min_key_bits} bits",
+            )
+        cert = self.issue_device_certificate(device, key)
+        self.registry.record_certificate(device.serial_number, cert, self.clock.now())
+        return {
+            "signedDeviceCertificate": certs.cert_to_b64der(cert),
+            "keyExpiryTimeStamp": iso(cert.not_valid_after_utc),
+        }
+
+    def issue_device_certificate(
+        self, device: DeviceRecord, key: rsa.RSAPublicKey
+    ) -> x509.Certificate:
+        """A device certificate from the device CA, valid for the policy's key lifetime."""
+        now = self.clock.now().replace(microsecond=0)
+        return certs.issue_certificate(
+            subject=certs.name(device.serial_number),
+            public_key=key,
+            issuer=self.material.device_ca_cert.subject,
+            issuer_key=self.material.device_ca_key,
+            not_before=now - dt.timedelta(minutes=5),
+            not_after=now + self.policy.key_lifetime,
+            ca=False,
+        )
+
+    def registration(self, request: dict[str, Any], device: DeviceRecord) -> dict[str, Any]:
+        now = self.clock.now()
+        try:
+            digital_id_jws = self.check_registration_request(request, device)
+        except (InvalidJws, KeyError, TypeError, ValueError) as exc:
+            raise MmsError(ResponseCode.REGISTRATION_FAILED, str(exc)) from exc
+        code = device.device_code or str(uuid.uuid4())
+        self.registry.register(device.serial_number, code, now)
+        response = {
+            "id": "io.mosip.deviceregister",
+            "version": "1.0",
+            "responsetime": iso(now),
+            "response": {
+                "status": "Registered",
+                "deviceCode": code,
+                "digitalId": digital_id_jws,
+                "env": request.get("env", ""),
+                "timeStamp": iso(now),
+            },
+            "errors": [],
+        }
+        return {"deviceRegistrationResponse": json.dumps(response)}
+
+    def check_registration_request(self, request: dict[str, Any], device: DeviceRecord) -> str:
+        """Verify the MOSIP registration request; return its signed digitalId."""
+        raw = request["deviceRegistrationRequest"]
+        data = (json.loads(raw) if isinstance(raw, str) else raw)["deviceData"]
+        now, trust = self.clock.now(), self.material.device_trust
+        info = verify(data["deviceInfo"], trust, now).payload
+        digital_id = verify(info["digitalId"], trust, now).payload
+        mismatches = {
+            "deviceData.deviceId": (data["deviceId"], device.serial_number),
+            "deviceData.purpose": (data["purpose"], device.purpose),
+            "digitalId.serialNo": (digital_id["serialNo"], device.serial_number),
+            "digitalId.deviceProviderId": (digital_id["deviceProviderId"], device.provider_id),
+            "digitalId.type": (digital_id["type"], device.bio_type),
+        }
+        wrong = [k for k, (got, want) in mismatches.items() if got != want]
+        if wrong:
+            raise ValueError(f"registration request does not match the device: {wrong}")
+        return info["digitalId"]
+
+
+_HANDLERS = {
+    protocol.SNAPSHOT: "snapshot",
+    protocol.ENCRYPTION_CERT: "encryption_cert",
+    protocol.KEY_ROTATION: "key_rotation",
+    protocol.REGISTRATION: "registration",
+}
