@@ -1,3 +1,3 @@
-"""bioharness: conformance harness for the PSA Management Server API and the nevisFIDO Device Service."""
+"""bioharness: conformance harness for the PSA MMS API and the nevisFIDO Device Service."""
 
 __version__ = "0.1.0"

@@ -1,1 +1,1 @@
-"""JOSE: compact RS256 JWS with x5c (build, verify, decode) and named mutations for negative tests."""
+"""JOSE: compact RS256 JWS with x5c (build, verify, decode) and named negative-test mutations."""

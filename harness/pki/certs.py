@@ -47,7 +47,7 @@ def issue_certificate(
     digitalSignature and clientAuth. `issuer_public_key` sets the authority key identifier
     (defaults to the signing key's own public key).
     """
-    authority = (issuer_public_key or issuer_key.public_key())
+    authority = issuer_public_key or issuer_key.public_key()
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)

@@ -113,7 +113,9 @@ def build(devices_file: Path) -> _Builder:
     b = _Builder()
     b.root("vendor-root-ca", "MDS vendor root CA: the server trusts envelopes chained to it")
     b.issue("mds-signing", "MDS vendor signing certificate, sent in x5c", "vendor-root-ca")
-    b.root("server-root-ca", "MMS operator root CA: the harness trusts server answers chained to it")
+    b.root(
+        "server-root-ca", "MMS operator root CA: the harness trusts server answers chained to it"
+    )
     b.issue("mms-response-signing", "MMS response-signing certificate", "server-root-ca")
     b.issue("device-ca", "Device CA: signs device and rotated device certificates",
             "server-root-ca", ca=True)  # fmt: skip

@@ -118,7 +118,7 @@ class MmsService:
         }
 
     def verify_request(self, token: str) -> dict[str, Any]:
-        """Verify the envelope JWS against the trusted vendor root; the payload must be an object."""
+        """Verify the envelope JWS against the vendor root; its payload must be an object."""
         verified = verify(token, self.material.vendor_trust, self.clock.now())
         if not isinstance(verified.payload, dict):
             raise InvalidJws("malformed", "payload is not a JSON object")
@@ -160,8 +160,9 @@ class MmsService:
     def snapshot(self, request: dict[str, Any], device: DeviceRecord) -> dict[str, Any]:
         now = self.clock.now()
         policy = self.policy
-        reported, current = _version(request.get("deviceServiceVersion")), _version(
-            policy.current_mds_version
+        reported, current = (
+            _version(request.get("deviceServiceVersion")),
+            _version(policy.current_mds_version),
         )
         expiry = device.key_expiry
         return {

@@ -1,0 +1,102 @@
+"""Pytest wiring for bioharness: bench options, requirement tags, capability skips."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import allure
+import pytest
+
+from harness.bench import REFERENCE_MMS, MmsBench, parse_pinned_codes
+
+# Scenario tags that need the embedded reference server, with the reason shown when skipped.
+EMBEDDED_ONLY = {
+    "embedded_server_only": "needs the embedded reference MMS (state or fault injection)",
+    "needs_fault_injection": "needs a server whose faults the harness can switch on",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("bioharness", "bioharness bench")
+    group.addoption(
+        "--mms-url",
+        default=os.environ.get("BIOHARNESS_MMS_URL"),
+        help="MSBDeviceRequest URL of an external MMS (env BIOHARNESS_MMS_URL); "
+        "default: start the embedded reference MMS",
+    )
+    group.addoption(
+        "--mms-server-ca", type=Path, help="PEM trust anchor(s) for the MMS's answer signatures"
+    )
+    group.addoption(
+        "--mms-device-ca",
+        type=Path,
+        help="PEM chain (device CA first) that rotated device certificates must chain to",
+    )
+    group.addoption(
+        "--mms-service",
+        default=REFERENCE_MMS,
+        help="module:callable building the embedded MMS service (default: the reference MMS)",
+    )
+    group.addoption(
+        "--mms-expect",
+        action="append",
+        default=[],
+        metavar="CASE=CODE",
+        help="pin the code for an unspecified case: bad_signature, untrusted_chain, "
+        "malformed, unknown_api (default: any non-zero code)",
+    )
+    group.addoption(
+        "--time-tolerance",
+        type=float,
+        default=30.0,
+        help="seconds serverTimeStamp may differ from the harness clock (default 30)",
+    )
+    group.addoption(
+        "--thumbprint-hash",
+        action="append",
+        default=[],
+        help="hash(es) accepted for encryptionCertThumbprint (default sha256)",
+    )
+
+
+@pytest.fixture(scope="session")
+def bench(pytestconfig: pytest.Config) -> MmsBench:
+    """The bench this run targets, from the command line and environment."""
+    opt = pytestconfig.getoption
+    return MmsBench(
+        url=opt("--mms-url") or None,
+        server_ca=opt("--mms-server-ca"),
+        device_ca=opt("--mms-device-ca"),
+        service_factory=opt("--mms-service"),
+        time_tolerance=dt.timedelta(seconds=opt("--time-tolerance")),
+        thumbprint_hashes=tuple(opt("--thumbprint-hash") or ["sha256"]),
+        pinned_codes=parse_pinned_codes(opt("--mms-expect")),
+    )
+
+
+def pytest_bdd_apply_tag(tag: str, function: object) -> bool | None:
+    """`@req:ID` becomes the marker `req(ID)`; other tags keep pytest-bdd's default."""
+    if tag.startswith("req:"):
+        pytest.mark.req(tag.removeprefix("req:"))(function)
+        return True
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Against an external MMS, skip scenarios that need the embedded one, saying why."""
+    if not config.getoption("--mms-url"):
+        return
+    for item in items:
+        for tag, reason in EMBEDDED_ONLY.items():
+            if item.get_closest_marker(tag):
+                item.add_marker(pytest.mark.skip(reason=f"external MMS target: {reason}"))
+                break
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Show requirement ids in Allure as tags and as a `requirement` label."""
+    for mark in item.iter_markers("req"):
+        allure.dynamic.tag(f"req:{mark.args[0]}")
+        allure.dynamic.label("requirement", mark.args[0])

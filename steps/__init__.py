@@ -1,0 +1,1 @@
+"""Step definitions: thin bindings from Gherkin to harness code."""
