@@ -95,8 +95,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 break
 
 
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Show requirement ids in Allure as tags and as a `requirement` label."""
-    for mark in item.iter_markers("req"):
+@pytest.hookimpl(trylast=True)
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest) -> None:
+    """Show requirement ids in Allure as tags and a `requirement` label (after Allure's own
+    hook has opened the test case)."""
+    for mark in request.node.iter_markers("req"):
         allure.dynamic.tag(f"req:{mark.args[0]}")
         allure.dynamic.label("requirement", mark.args[0])

@@ -178,7 +178,9 @@ def check_rotated_certificate(
     try:
         TrustStore([anchor]).verify([cert, *intermediates], now)
     except UntrustedChain as exc:
-        raise AssertionError(f"signedDeviceCertificate does not chain to the device CA: {exc}") from None
+        raise AssertionError(
+            f"signedDeviceCertificate does not chain to the device CA: {exc}"
+        ) from None
     return cert
 
 
@@ -204,4 +206,6 @@ def check_no_device_data(exchange: MmsExchange) -> None:
     """The answer holds none of the fields in which the server tells about a device."""
     leaked = [f for f in protocol.DEVICE_DATA_FIELDS.get(exchange.api, ()) if f in exchange.answer]
     if leaked:
-        raise AssertionError(f"{exchange.api}: an answer with an error code has device data: {leaked}")
+        raise AssertionError(
+            f"{exchange.api}: an answer with an error code has device data: {leaked}"
+        )

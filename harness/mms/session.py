@@ -12,6 +12,7 @@ from harness.mms import protocol
 from harness.mms.answers import certificate_field, registered_device_code
 from harness.mms.client import MmsClient, MmsExchange
 from harness.mms.requests import MdsInfo, base_payload, registration_fields, rotation_fields
+from harness.pki import certs
 
 
 class MmsSession:
@@ -67,12 +68,14 @@ class MmsSession:
         return actions[api]()
 
     def rotate_key(self) -> MmsExchange:
-        """Ask the device for a CSR of a fresh key and send it; install the certificate on 0."""
+        """Ask the device for a CSR of a fresh key and send it. On success the device installs the
+        certificate if it certifies the new key (a device refuses any other; checks report it)."""
         self.csr = self.device.create_csr(self.csr_bits)
         exchange = self.request(protocol.KEY_ROTATION, rotation_fields(self.csr))
         if _succeeded(exchange):
             cert, _ = certificate_field(exchange.answer, "signedDeviceCertificate")
-            self.device.install_certificate(cert)
+            if certs.same_public_key(cert.public_key(), self.csr.public_key()):
+                self.device.install_certificate(cert)
         return exchange
 
     def register(self) -> MmsExchange:

@@ -1,0 +1,144 @@
+"""Deliberately broken variants of the reference MMS, each with one defect.
+
+Each is loaded by the conformance suite through `--mms-service tests.broken_mms:<name>`;
+tests/test_suite_detects_broken_mms.py asserts the suite fails the scenarios each defect breaks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from harness.clock import iso
+from harness.jose.decode import decode
+from harness.jose.jws import Signer, sign, verify, x5c_chain
+from harness.jose.mutations import alg_none
+from harness.mms.protocol import ResponseCode
+from harness.pki.certs import cert_to_pem, new_rsa_key, thumbprint
+from harness.pki.material import fixture_pki
+from harness.pki.trust import TrustStore
+from harness.servers.mms.embedded import reference_service
+from harness.servers.mms.registry import DeviceRecord
+from harness.servers.mms.service import MmsError, MmsService
+
+
+class TrustsAnyChain(MmsService):
+    """Takes the request's own x5c certificates as trust anchors."""
+
+    def verify_request(self, token: str) -> dict[str, Any]:
+        chain = x5c_chain(decode(token).get("header") or {})
+        return verify(token, TrustStore(chain), self.clock.now()).payload
+
+
+class WrongCodeForUnlisted(MmsService):
+    """Answers -101 instead of -102 for a device that is not whitelisted."""
+
+    def check_device(self, request: dict[str, Any]) -> DeviceRecord:
+        try:
+            return super().check_device(request)
+        except MmsError as exc:
+            if exc.code == ResponseCode.INVALID_DEVICE:
+                raise MmsError(ResponseCode.INVALID_DEVICE_CODE, exc.detail) from exc
+            raise
+
+
+class UnsignedAnswers(MmsService):
+    """Sends its answers as `alg: none` JWS."""
+
+    def sign_answer(self, payload: dict[str, Any]) -> str:
+        return alg_none(payload, self.material.signer)
+
+
+class WronglySignedAnswers(MmsService):
+    """Signs answers with a key other than the one of its x5c certificate."""
+
+    def sign_answer(self, payload: dict[str, Any]) -> str:
+        impostor = Signer(fixture_pki().key("foreign-signing"), self.material.signer.chain)
+        return sign(payload, impostor)
+
+
+class StaleSnapshotValidity(MmsService):
+    """Reports a snapshotValidity that has already passed."""
+
+    def snapshot(self, request: dict[str, Any], device: DeviceRecord) -> dict[str, Any]:
+        answer = super().snapshot(request, device)
+        answer["snapshotValidity"] = iso(self.clock.now() - dt.timedelta(minutes=5))
+        return answer
+
+
+class ClockOffByAnHour(MmsService):
+    """Reports a serverTimeStamp one hour ahead."""
+
+    def snapshot(self, request: dict[str, Any], device: DeviceRecord) -> dict[str, Any]:
+        answer = super().snapshot(request, device)
+        answer["serverTimeStamp"] = iso(self.clock.now() + dt.timedelta(hours=1))
+        return answer
+
+
+class RotatesToItsOwnKey(MmsService):
+    """Certifies a key of its own making instead of the CSR's."""
+
+    def issue_device_certificate(
+        self, device: DeviceRecord, key: rsa.RSAPublicKey
+    ) -> x509.Certificate:
+        return super().issue_device_certificate(device, new_rsa_key().public_key())
+
+
+class ExpiryDiffersFromCertificate(MmsService):
+    """Reports a keyExpiryTimeStamp a day after the rotated certificate's notAfter."""
+
+    def key_rotation(self, request: dict[str, Any], device: DeviceRecord) -> dict[str, Any]:
+        answer = super().key_rotation(request, device)
+        expiry = dt.datetime.fromisoformat(answer["keyExpiryTimeStamp"])
+        answer["keyExpiryTimeStamp"] = iso(expiry + dt.timedelta(days=1))
+        return answer
+
+
+class Sha1Thumbprint(MmsService):
+    """Puts the SHA-1 thumbprint of the encryption certificate in the snapshot."""
+
+    def snapshot(self, request: dict[str, Any], device: DeviceRecord) -> dict[str, Any]:
+        answer = super().snapshot(request, device)
+        answer["encryptionCertThumbprint"] = thumbprint(self.material.encryption_cert, "sha1")
+        return answer
+
+
+class ForgetsRegistrations(MmsService):
+    """Answers registrations with success but never records them."""
+
+    def registration(self, request: dict[str, Any], device: DeviceRecord) -> dict[str, Any]:
+        answer = super().registration(request, device)
+        self.registry.unregister(device.serial_number)
+        return answer
+
+
+class GivesRegistrationDevicesTheCertificate(MmsService):
+    """Sends the encryption certificate to Registration devices instead of -104."""
+
+    def encryption_cert(self, request: dict[str, Any], device: DeviceRecord) -> dict[str, Any]:
+        return {"encryptionCertData": cert_to_pem(self.material.encryption_cert).decode()}
+
+
+def _factory(cls: type[MmsService]) -> Callable[..., MmsService]:
+    def build(db_path: Any = ":memory:", clock: Any = None) -> MmsService:
+        return reference_service(db_path, clock, cls=cls)
+
+    build.__doc__ = cls.__doc__
+    return build
+
+
+trusts_any_chain = _factory(TrustsAnyChain)
+wrong_code_for_unlisted = _factory(WrongCodeForUnlisted)
+unsigned_answers = _factory(UnsignedAnswers)
+wrongly_signed_answers = _factory(WronglySignedAnswers)
+stale_snapshot_validity = _factory(StaleSnapshotValidity)
+clock_off_by_an_hour = _factory(ClockOffByAnHour)
+rotates_to_its_own_key = _factory(RotatesToItsOwnKey)
+expiry_differs_from_certificate = _factory(ExpiryDiffersFromCertificate)
+sha1_thumbprint = _factory(Sha1Thumbprint)
+forgets_registrations = _factory(ForgetsRegistrations)
+gives_registration_devices_the_certificate = _factory(GivesRegistrationDevicesTheCertificate)
