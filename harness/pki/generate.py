@@ -87,7 +87,7 @@ class _Builder:
         for old in out.glob("*.pem"):
             old.unlink()
         manifest: dict = {
-            "_about": "Fixture PKI for bioharness. Regenerate with `bioharness-pki` or "
+            "_about": "Fixture PKI for bioharness. Regenerate with `make pki` or "
             "`python -m harness.pki.generate`. Thumbprints are SHA-256 over DER, upper-case hex.",
             "material": {},
         }

@@ -1,0 +1,98 @@
+"""JWS building, verification, evidence decoding and the named mutations."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+
+import pytest
+
+from harness.jose.decode import decode
+from harness.jose.jws import InvalidJws, Signer, sign, verify
+from harness.jose.mutations import TOKEN_MUTATIONS, mutate
+from harness.pki.material import fixture_pki
+from harness.pki.trust import TrustStore
+
+NOW = dt.datetime.now(dt.UTC)
+PAYLOAD = {"serialNumber": "BH-FP-0001", "n": 1}
+
+
+@pytest.fixture(scope="module")
+def signer() -> Signer:
+    pki = fixture_pki()
+    return Signer(pki.key("mds-signing"), (pki.cert("mds-signing"),))
+
+
+@pytest.fixture(scope="module")
+def trust() -> TrustStore:
+    return TrustStore([fixture_pki().cert("vendor-root-ca")])
+
+
+def test_signed_token_verifies_and_carries_x5c(signer: Signer, trust: TrustStore) -> None:
+    token = sign(PAYLOAD, signer)
+    verified = verify(token, trust, NOW)
+    assert verified.payload == PAYLOAD
+    assert verified.header["alg"] == "RS256" and verified.header["typ"] == "jwt"
+    der = base64.b64decode(verified.header["x5c"][0])
+    assert der == base64.b64decode(signer.header()["x5c"][0])
+    assert verified.signer == signer.chain[0]
+
+
+def test_extra_header_fields_are_signed(signer: Signer, trust: TrustStore) -> None:
+    token = sign(PAYLOAD, signer, kid="certAlias")
+    assert verify(token, trust, NOW).header["kid"] == "certAlias"
+
+
+def test_another_trust_anchor_rejects_the_chain(signer: Signer) -> None:
+    other = TrustStore([fixture_pki().cert("server-root-ca")])
+    with pytest.raises(InvalidJws) as err:
+        verify(sign(PAYLOAD, signer), other, NOW)
+    assert err.value.reason == "untrusted_chain"
+
+
+EXPECTED_REASON = {
+    "tampered payload": "bad_signature",
+    "stripped signature": "bad_signature",
+    "alg none": "bad_signature",
+    "foreign key": "bad_signature",
+    "untrusted chain": "untrusted_chain",
+    "two-part form": "malformed",
+    "bad base64url": "malformed",
+}
+
+
+def test_every_mutation_has_an_expected_reason() -> None:
+    assert set(EXPECTED_REASON) == set(TOKEN_MUTATIONS)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_REASON))
+def test_each_mutation_is_refused_for_its_reason(
+    name: str, signer: Signer, trust: TrustStore
+) -> None:
+    token = mutate(name, PAYLOAD, signer)
+    assert token != sign(PAYLOAD, signer)
+    with pytest.raises(InvalidJws) as err:
+        verify(token, trust, NOW)
+    assert err.value.reason == EXPECTED_REASON[name]
+
+
+def test_tampered_payload_is_visible_in_evidence(signer: Signer) -> None:
+    view = decode(mutate("tampered payload", PAYLOAD, signer))
+    assert view["payload"] == {**PAYLOAD, "tampered": True}
+    assert view["header"]["alg"] == "RS256"
+
+
+def test_unknown_mutation_lists_the_known_ones(signer: Signer) -> None:
+    with pytest.raises(KeyError, match="tampered payload"):
+        mutate("nonsense", PAYLOAD, signer)
+
+
+@pytest.mark.parametrize("junk", ["", "a.b", "...", "x.y.z", 42, None, "é.é.é"])
+def test_decode_never_raises(junk: object) -> None:
+    view = decode(junk)
+    assert isinstance(view, dict)
+
+
+def test_decode_of_two_part_form_shows_the_payload(signer: Signer) -> None:
+    view = decode(mutate("two-part form", PAYLOAD, signer))
+    assert view["parts"] == 2 and view["payload"] == PAYLOAD
