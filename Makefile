@@ -8,7 +8,7 @@ RESULTS := $(REPORTS)/allure-results
 # Extra pytest arguments for the conformance suite, e.g. ARGS="--mms-url https://mms.lab/mms/MSBDeviceRequest/"
 ARGS ?=
 
-.PHONY: run test unit lint format pki clean
+.PHONY: run test unit lint format pki bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,5 +38,9 @@ format: $(STAMP)
 pki: $(STAMP)
 	$(PY) -m harness.pki.generate
 
+## bench: JOSE rates and reference-MMS throughput, written to reports/bench.json
+bench: $(STAMP)
+	$(PY) bench/mms_bench.py
+
 clean:
-	rm -rf $(VENV) $(RESULTS) $(REPORTS)/junit.xml
+	rm -rf $(VENV) $(RESULTS) $(REPORTS)/junit.xml $(REPORTS)/bench.json
