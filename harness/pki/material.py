@@ -23,6 +23,8 @@ class FixturePki:
     def __init__(self, root: Path = DEFAULT_FIXTURES / "pki") -> None:
         self.root = root
         self.manifest = json.loads((root / MANIFEST).read_text())["material"]
+        self._keys: dict[str, certs.RsaKey] = {}
+        self._certs: dict[str, x509.Certificate] = {}
 
     def entry(self, name: str) -> dict:
         """The manifest entry of `name` (purpose, files, validity, thumbprint)."""
@@ -32,13 +34,22 @@ class FixturePki:
             raise KeyError(f"no fixture material named {name!r} in {self.root}") from None
 
     def key(self, name: str) -> certs.RsaKey:
-        return certs.key_from_pem((self.root / self.entry(name)["key"]).read_bytes())
+        """The private key of `name` (loaded once: RSA key validation is slow)."""
+        if name not in self._keys:
+            self._keys[name] = certs.key_from_pem(
+                (self.root / self.entry(name)["key"]).read_bytes()
+            )
+        return self._keys[name]
 
     def cert(self, name: str) -> x509.Certificate:
-        entry = self.entry(name)
-        if "certificate" not in entry:
-            raise KeyError(f"fixture {name!r} is a bare key with no certificate")
-        return x509.load_pem_x509_certificate((self.root / entry["certificate"]).read_bytes())
+        """The certificate of `name`."""
+        if name not in self._certs:
+            entry = self.entry(name)
+            if "certificate" not in entry:
+                raise KeyError(f"fixture {name!r} is a bare key with no certificate")
+            pem = (self.root / entry["certificate"]).read_bytes()
+            self._certs[name] = x509.load_pem_x509_certificate(pem)
+        return self._certs[name]
 
     def __repr__(self) -> str:
         return f"FixturePki({self.root})"
