@@ -21,7 +21,7 @@ from harness.jose.jws import Signer, sign, verify
 from harness.mms.requests import MdsInfo, base_payload
 from harness.pki.material import fixture_pki
 from harness.pki.trust import TrustStore
-from harness.servers.mms.embedded import EmbeddedMms, reference_service
+from harness.servers.mms.embedded import embedded_mms, reference_service
 
 OUT = Path(__file__).resolve().parents[1] / "reports" / "bench.json"
 
@@ -49,7 +49,7 @@ def main() -> None:
     }
 
     threads, per_thread = 4, 250
-    with EmbeddedMms(reference_service()) as server:
+    with embedded_mms(reference_service()) as server:
         body = json.dumps({"msbDeviceSnapshot": token})
 
         def worker(_: int) -> list[float]:

@@ -12,7 +12,7 @@ from harness.bench import MmsBench
 from harness.evidence import Evidence, Item
 from harness.mms.client import MmsClient
 from harness.pki.trust import TrustStore
-from harness.servers.mms.embedded import EmbeddedMms
+from harness.servers.mms.embedded import embedded_mms
 from harness.servers.mms.service import MmsService
 
 
@@ -47,7 +47,7 @@ def mms_target(bench: MmsBench, tmp_path_factory: pytest.TempPathFactory) -> Ite
         yield MmsTarget(bench.url or "", bench.server_trust(), None)
         return
     db = tmp_path_factory.mktemp("mms") / "registry.sqlite3"
-    with EmbeddedMms(bench.service()(db_path=db)) as server:
+    with embedded_mms(bench.service()(db_path=db)) as server:
         yield MmsTarget(server.url, bench.server_trust(), server.service)
 
 

@@ -88,7 +88,9 @@ def test_certificates_and_csrs_load_from_pem_and_base64_der() -> None:
 
 
 def test_regeneration_writes_the_same_set_of_material(tmp_path: Path) -> None:
-    manifest = build(DEFAULT_FIXTURES / "devices.json").write(tmp_path)
+    manifest = build(DEFAULT_FIXTURES / "devices.json", DEFAULT_FIXTURES / "fido.json").write(
+        tmp_path
+    )
     committed = json.loads((DEFAULT_FIXTURES / "pki" / "manifest.json").read_text())
     assert set(manifest["material"]) == set(committed["material"])
     fresh = FixturePki(tmp_path)

@@ -12,6 +12,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from jwcrypto import jwk, jws
 from jwcrypto.common import JWException
 
@@ -24,20 +25,26 @@ _COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
 
 @lru_cache(maxsize=256)
-def _cached_jwk(encoded: bytes, private: bool) -> jwk.JWK:
-    if private:
-        return jwk.JWK.from_pem(encoded)
-    return jwk.JWK.from_pyca(x509.load_der_x509_certificate(encoded).public_key())
+def _cached_jwk(pem: bytes) -> jwk.JWK:
+    return jwk.JWK.from_pem(pem)
 
 
 def private_jwk(key: certs.RsaKey) -> jwk.JWK:
     """A cached jwcrypto key for an RSA private key."""
-    return _cached_jwk(certs.key_to_pem(key), True)
+    return _cached_jwk(certs.key_to_pem(key))
 
 
 def public_jwk(cert: x509.Certificate) -> jwk.JWK:
     """A cached jwcrypto key for a certificate's public key."""
-    return _cached_jwk(cert.public_bytes(serialization.Encoding.DER), False)
+    return key_jwk(cert.public_key())
+
+
+def key_jwk(key: rsa.RSAPublicKey) -> jwk.JWK:
+    """A cached jwcrypto key for an RSA public key."""
+    return _cached_jwk(key.public_bytes(*_SPKI))
+
+
+_SPKI = (serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 @dataclass(frozen=True)
@@ -99,8 +106,8 @@ def x5c_chain(header: dict[str, Any]) -> list[x509.Certificate]:
         raise InvalidJws("malformed", f"x5c entry is not a certificate: {exc}") from exc
 
 
-def verify(token: str, trust: TrustStore, at: dt.datetime) -> VerifiedJws:
-    """Verify a compact RS256 JWS signed by the first `x5c` certificate, chained to `trust`."""
+def peek(token: object) -> tuple[dict[str, Any], bytes, jws.JWS]:
+    """Parse a compact JWS without verifying it: (protected header, payload bytes, parsed)."""
     if not isinstance(token, str) or not _COMPACT.fullmatch(token):
         raise InvalidJws("malformed", "not three base64url segments separated by dots")
     parsed = jws.JWS()
@@ -111,19 +118,40 @@ def verify(token: str, trust: TrustStore, at: dt.datetime) -> VerifiedJws:
     header = parsed.jose_header
     if not isinstance(header, dict):
         raise InvalidJws("malformed", "protected header is not a JSON object")
+    return header, parsed.objects["payload"], parsed
+
+
+def json_payload(raw: bytes) -> Any:
+    """A JWS payload parsed as JSON; InvalidJws(malformed) if it is not JSON."""
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise InvalidJws("malformed", f"payload is not JSON: {exc}") from exc
+
+
+def _check_signature(parsed: jws.JWS, header: dict[str, Any], key: jwk.JWK, who: str) -> None:
     if header.get("alg") != ALG:
         raise InvalidJws("bad_signature", f"alg {header.get('alg')!r} is not {ALG}")
+    try:
+        parsed.verify(key, alg=ALG)
+    except JWException as exc:
+        raise InvalidJws("bad_signature", f"signature does not verify with {who}: {exc}") from exc
+
+
+def verify(token: str, trust: TrustStore, at: dt.datetime) -> VerifiedJws:
+    """Verify a compact RS256 JWS signed by the first `x5c` certificate, chained to `trust`."""
+    header, raw, parsed = peek(token)
     chain = x5c_chain(header)
     try:
         trust.verify(chain, at)
     except UntrustedChain as exc:
         raise InvalidJws("untrusted_chain", str(exc)) from exc
-    try:
-        parsed.verify(public_jwk(chain[0]), alg=ALG)
-    except JWException as exc:
-        raise InvalidJws("bad_signature", f"signature does not verify with x5c[0]: {exc}") from exc
-    try:
-        payload = json.loads(parsed.payload)
-    except ValueError as exc:
-        raise InvalidJws("malformed", f"payload is not JSON: {exc}") from exc
-    return VerifiedJws(header=header, payload=payload, signer=chain[0])
+    _check_signature(parsed, header, public_jwk(chain[0]), "x5c[0]")
+    return VerifiedJws(header=header, payload=json_payload(raw), signer=chain[0])
+
+
+def verify_with_key(token: str, key: rsa.RSAPublicKey) -> tuple[dict[str, Any], Any]:
+    """Verify a compact RS256 JWS against a known public key: (header, JSON payload)."""
+    header, raw, parsed = peek(token)
+    _check_signature(parsed, header, key_jwk(key), "the expected key")
+    return header, json_payload(raw)

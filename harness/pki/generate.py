@@ -108,7 +108,7 @@ class _Builder:
         return manifest
 
 
-def build(devices_file: Path) -> _Builder:
+def build(devices_file: Path, fido_file: Path) -> _Builder:
     """Create every piece of fixture material in memory."""
     b = _Builder()
     b.root("vendor-root-ca", "MDS vendor root CA: the server trusts envelopes chained to it")
@@ -133,6 +133,10 @@ def build(devices_file: Path) -> _Builder:
             "rogue-root-ca", claimed_issuer="vendor-root-ca")  # fmt: skip
     b.issue("bad-mds-rsa1024", "MDS cert with an RSA-1024 key", "vendor-root-ca", bits=1024)
     b.key_only("foreign-signing", "a key that belongs to no certificate")
+    for device in json.loads(fido_file.read_text())["devices"].values():
+        for target in device["dispatchTargets"]:
+            for use in ("signature", "encryption"):
+                b.key_only(f"{target['pki']}-{use}", f"{use} key of dispatch target {target['id']}")
     return b
 
 
@@ -141,8 +145,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=DEFAULT_FIXTURES / "pki")
     parser.add_argument("--devices", type=Path, default=DEFAULT_FIXTURES / "devices.json")
+    parser.add_argument("--fido", type=Path, default=DEFAULT_FIXTURES / "fido.json")
     args = parser.parse_args(argv)
-    manifest = build(args.devices).write(args.out)
+    manifest = build(args.devices, args.fido).write(args.out)
     print(f"wrote {len(manifest['material'])} items to {args.out}")
 
 

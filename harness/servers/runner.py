@@ -57,3 +57,32 @@ class ServerThread:
 
     def __repr__(self) -> str:
         return f"ServerThread({self.base_url})"
+
+
+class EmbeddedServer:
+    """A reference service and its ASGI app on a loopback port; `url` is its endpoint."""
+
+    def __init__(
+        self, service: Any, app: Any, path: str, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        self.service = service
+        self._server = ServerThread(app, host, port)
+        self.url = self._server.base_url + path
+
+    def start(self) -> EmbeddedServer:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the service's store."""
+        self._server.stop()
+        self.service.close()
+
+    def __enter__(self) -> EmbeddedServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"EmbeddedServer({self.url})"

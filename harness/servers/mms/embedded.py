@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from harness.clock import Clock
@@ -11,9 +10,7 @@ from harness.servers.mms.app import PATH, build_app
 from harness.servers.mms.material import ServerMaterial
 from harness.servers.mms.registry import DeviceRegistry
 from harness.servers.mms.service import MmsService
-from harness.servers.runner import ServerThread
-
-ServiceFactory = Callable[..., MmsService]
+from harness.servers.runner import EmbeddedServer
 
 
 def reference_service(
@@ -28,27 +25,6 @@ def reference_service(
     )
 
 
-class EmbeddedMms:
-    """A service served on a free loopback port; `url` is its MSBDeviceRequest endpoint."""
-
-    def __init__(self, service: MmsService, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.service = service
-        self._server = ServerThread(build_app(service), host, port)
-        self.url = self._server.base_url + PATH
-
-    def start(self) -> EmbeddedMms:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-        self.service.registry.close()
-
-    def __enter__(self) -> EmbeddedMms:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def __repr__(self) -> str:
-        return f"EmbeddedMms({self.url})"
+def embedded_mms(service: MmsService, host: str = "127.0.0.1", port: int = 0) -> EmbeddedServer:
+    """`service` served at /mms/MSBDeviceRequest/ on `host:port` (0: a free port)."""
+    return EmbeddedServer(service, build_app(service), PATH, host, port)

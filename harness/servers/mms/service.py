@@ -79,6 +79,9 @@ class MmsService:
         self.registry.available = True
         self.registry.seed(self.devices, self.clock.now())
 
+    def close(self) -> None:
+        self.registry.close()
+
     # --- transport -------------------------------------------------------------------------
 
     def handle(self, body: Any) -> tuple[int, dict[str, Any]]:

@@ -1,0 +1,94 @@
+"""HTTP to a Device Service, with every exchange recorded and JWE answers decrypted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from harness.evidence import Evidence
+from harness.fido.protocol import is_jose
+from harness.jose.jwe import InvalidJwe, decrypt
+from harness.pki import certs
+
+
+@dataclass
+class FidoExchange:
+    """One request and its answer; `payload` is the decrypted JWE body when there was one."""
+
+    method: str
+    url: str
+    status: int
+    headers: httpx.Headers = field(repr=False)
+    body: str = field(repr=False)
+    payload: Any = field(default=None, repr=False)
+    jwe_header: dict[str, Any] | None = field(default=None, repr=False)
+    problem: str | None = None
+
+    @property
+    def decrypted(self) -> Any:
+        """The decrypted answer; AssertionError saying why if there is none."""
+        if self.jwe_header is None:
+            raise AssertionError(f"{self.method} {self.url}: no decrypted answer: {self.problem}")
+        return self.payload
+
+
+class FidoClient:
+    """Sends Device Service requests to `base_url` (e.g. https://host/nevisfido)."""
+
+    def __init__(self, base_url: str, evidence: Evidence | None = None, timeout: float = 10.0):
+        self.base_url = base_url.rstrip("/")
+        self.evidence = evidence or Evidence()
+        self._http = httpx.Client(timeout=timeout)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        body: str | None = None,
+        decrypt_with: certs.RsaKey | None = None,
+    ) -> FidoExchange:
+        """Send one request; decrypt a JOSE answer with `decrypt_with` when given."""
+        url = self.base_url + path
+        self.evidence.add(
+            f"{method} request", {"method": method, "url": url, "headers": headers, "body": body}
+        )
+        if "Device-Signature" in headers:
+            self.evidence.add_jws("Device-Signature", headers["Device-Signature"])
+        if body is not None:
+            self.evidence.add_jws(f"{method} body", body)
+        response = self._http.request(method, url, headers=headers, content=body)
+        exchange = FidoExchange(method, url, response.status_code, response.headers, response.text)
+        self.evidence.add(
+            f"{method} answer",
+            {"status": exchange.status, "headers": dict(response.headers), "body": response.text},
+        )
+        if decrypt_with is not None and response.status_code == 200:
+            self._decrypt(exchange, decrypt_with)
+        return exchange
+
+    def _decrypt(self, exchange: FidoExchange, key: certs.RsaKey) -> None:
+        if not is_jose(exchange.headers.get("content-type")):
+            exchange.problem = f"Content-Type is {exchange.headers.get('content-type')!r}"
+        try:
+            exchange.jwe_header, exchange.payload = decrypt(exchange.body, key)
+        except InvalidJwe as exc:
+            exchange.problem = f"{exchange.problem or 'body'}; not a JWE for this target: {exc}"
+            return
+        self.evidence.add(
+            "decrypted JWE", {"header": exchange.jwe_header, "payload": exchange.payload}
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> FidoClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"FidoClient({self.base_url})"

@@ -1,0 +1,105 @@
+"""A mobile device's conversation with a Device Service, signed by one of its dispatch targets."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from harness.clock import OffsetClock
+from harness.fido import protocol
+from harness.fido.client import FidoClient, FidoExchange
+from harness.fido.fixtures import DispatchTarget, FidoDevice
+from harness.jose.jws import sign
+from harness.jose.mutations import mutate
+
+
+class FidoSession:
+    """Builds Device-Signature headers and PATCH bodies from the device clock and a target's keys.
+
+    Knobs for negative tests: `device_id` (the device addressed), `accept` and `content_type`
+    (None leaves the header out), `signature_header` (False leaves Device-Signature out),
+    `mutation` (a named JWS mutation) and `overrides` (payload fields replaced or removed with
+    the value `REMOVE`).
+    """
+
+    REMOVE = object()
+
+    def __init__(self, client: FidoClient, device: FidoDevice, target: DispatchTarget) -> None:
+        self.client = client
+        self.device = device
+        self.target = target
+        self.clock = OffsetClock()
+        self.device_id = device.device_id
+        self.accept: str | None = protocol.JOSE
+        self.content_type: str | None = protocol.JOSE
+        self.signature_header = True
+        self.mutation: str | None = None
+        self.overrides: dict[str, Any] = {}
+        self.exchanges: list[FidoExchange] = []
+
+    def signed(self, payload: dict[str, Any]) -> str:
+        """The compact JWS of `payload` (overrides applied) by the current dispatch target."""
+        payload = {**payload, **self.overrides}
+        payload = {k: v for k, v in payload.items() if v is not self.REMOVE}
+        signer = self.target.signer()
+        if self.mutation:
+            return mutate(self.mutation, payload, signer)
+        return sign(payload, signer, kid=self.target.id)
+
+    def _stamp(self) -> dict[str, Any]:
+        return {
+            "requestId": str(uuid.uuid4()),
+            "creationTimeInEpochMillis": protocol.epoch_millis(self.clock.now()),
+        }
+
+    def device_signature(self) -> str:
+        return self.signed({"dispatchTargetId": self.target.id, **self._stamp()})
+
+    def _headers(self, accept: bool) -> dict[str, str]:
+        headers = {}
+        if self.signature_header:
+            headers["Device-Signature"] = self.device_signature()
+        if accept and self.accept is not None:
+            headers["Accept"] = self.accept
+        return headers
+
+    def _send(
+        self, method: str, path: str, headers: dict[str, str], body: str | None = None
+    ) -> FidoExchange:
+        key = self.target.encryption_key() if method == "GET" else None
+        exchange = self.client.request(method, path, headers, body, decrypt_with=key)
+        self.exchanges.append(exchange)
+        return exchange
+
+    def get_credentials(self) -> FidoExchange:
+        path = protocol.CREDENTIALS_PATH.format(device_id=self.device_id)
+        return self._send("GET", path, self._headers(accept=True))
+
+    def get_oob_operations(self) -> FidoExchange:
+        path = protocol.OOB_PATH.format(device_id=self.device_id)
+        return self._send("GET", path, self._headers(accept=True))
+
+    def delete(self) -> FidoExchange:
+        path = protocol.CREDENTIALS_PATH.format(device_id=self.device_id)
+        return self._send("DELETE", path, self._headers(accept=False))
+
+    def modify(self, operation: str, **fields: Any) -> FidoExchange:
+        """PATCH with a body JWS: `operation` plus its fields (name/target or keyIds/...)."""
+        payload = {
+            "signingDispatchTargetId": self.target.id,
+            **self._stamp(),
+            "operation": operation,
+            **fields,
+        }
+        headers = {} if self.content_type is None else {"Content-Type": self.content_type}
+        path = protocol.CREDENTIALS_PATH.format(device_id=self.device_id)
+        return self._send("PATCH", path, headers, self.signed(payload))
+
+    @property
+    def last(self) -> FidoExchange:
+        if not self.exchanges:
+            raise AssertionError("no request has been sent yet")
+        return self.exchanges[-1]
+
+    def __repr__(self) -> str:
+        return f"FidoSession({self.device.name}, target {self.target.id})"

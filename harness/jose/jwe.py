@@ -1,0 +1,39 @@
+"""Compact JWE (RSA-OAEP-256 + A256GCM), as the Device Service encrypts its answers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwcrypto import jwe
+from jwcrypto.common import JWException
+
+from harness.jose.jws import key_jwk, private_jwk
+from harness.pki import certs
+
+ALG = "RSA-OAEP-256"
+ENC = "A256GCM"
+
+
+class InvalidJwe(Exception):
+    """A JWE that cannot be parsed or decrypted with the given key."""
+
+
+def encrypt(payload: dict[str, Any] | list[Any], key: rsa.RSAPublicKey) -> str:
+    """Compact JWE of the JSON `payload` for `key`."""
+    token = jwe.JWE(json.dumps(payload).encode(), protected=json.dumps({"alg": ALG, "enc": ENC}))
+    token.add_recipient(key_jwk(key))
+    return token.serialize(compact=True)
+
+
+def decrypt(token: str, key: certs.RsaKey) -> tuple[dict[str, Any], Any]:
+    """Decrypt a compact JWE with `key`: (protected header, JSON payload)."""
+    parsed = jwe.JWE()
+    try:
+        parsed.deserialize(token.strip(), key=private_jwk(key))
+        payload = json.loads(parsed.payload)
+    except (JWException, ValueError, TypeError) as exc:
+        raise InvalidJwe(f"cannot decrypt the JWE: {exc}") from exc
+    header = parsed.jose_header
+    return (header if isinstance(header, dict) else {}), payload

@@ -1,0 +1,1 @@
+"""The reference nevisFIDO Device Service: SQLite store, service logic, ASGI app."""

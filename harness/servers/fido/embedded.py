@@ -1,0 +1,30 @@
+"""The reference Device Service assembled from the fixtures and served on loopback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.clock import Clock
+from harness.fido import protocol
+from harness.fido.fixtures import fido_devices
+from harness.servers.fido.app import build_app
+from harness.servers.fido.service import FidoService
+from harness.servers.fido.store import FidoStore
+from harness.servers.runner import EmbeddedServer
+
+
+def reference_service(
+    db_path: str | Path = ":memory:", clock: Clock | None = None, cls: type = FidoService
+) -> FidoService:
+    """A reference Device Service (or a subclass) seeded with the fixture devices."""
+    return cls(store=FidoStore(db_path), devices=list(fido_devices().values()), clock=clock)
+
+
+def embedded_fido(
+    service: FidoService,
+    base_path: str = protocol.BASE_PATH,
+    host: str = "127.0.0.1",
+    port: int = 0,
+) -> EmbeddedServer:
+    """`service` served under `base_path` on `host:port`; the server's url is the base URL."""
+    return EmbeddedServer(service, build_app(service, base_path), base_path, host, port)

@@ -1,0 +1,178 @@
+"""The reference Device Service's logic, one method per endpoint, transport-free.
+
+Order of checks: media types (406/415), JWS form and payload fields (400), dispatch target and
+signature (401), clock divergence (401 with WWW-Authenticate), device membership (403), then the
+operation (400 / 422). A device id nobody knows is answered 403 (DESIGN.md errata: a 4xx).
+Only a real internal fault (e.g. the store down) gives 500.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.clock import Clock, SystemClock
+from harness.fido import protocol
+from harness.fido.fixtures import FidoDevice
+from harness.jose.jwe import encrypt
+from harness.jose.jws import InvalidJws, json_payload, peek, verify_with_key
+from harness.servers.fido.store import FidoStore, TargetRecord
+
+
+@dataclass
+class Reply:
+    """An HTTP answer: status, headers and body."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str = ""
+
+
+class Refusal(Exception):
+    """A request answered with an error status."""
+
+    def __init__(self, status: int, reason: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(f"{status}: {reason}")
+        self.reply = Reply(status, {"Content-Type": "text/plain", **(headers or {})}, reason)
+        self.reason = reason
+
+
+class FidoService:
+    """Answers the four Device Service endpoints; subclass and override a method for a variant."""
+
+    def __init__(
+        self,
+        store: FidoStore,
+        devices: list[FidoDevice],
+        clock: Clock | None = None,
+        tolerance: dt.timedelta = protocol.DEFAULT_TOLERANCE,
+    ) -> None:
+        self.store = store
+        self.devices = devices
+        self.clock = clock or SystemClock()
+        self.tolerance = tolerance
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the seeded fixture state, faults cleared."""
+        self.store.available = True
+        self.store.seed(self.devices, self.clock.now())
+
+    def close(self) -> None:
+        self.store.close()
+
+    # --- endpoints -------------------------------------------------------------------------
+
+    def get_credentials(self, device_id: str, headers: dict[str, str]) -> Reply:
+        self.require_accept(headers)
+        target, _ = self.authenticate(headers.get("device-signature"), "dispatchTargetId")
+        self.require_member(target, device_id)
+        return self.encrypted(self.store.device_view(device_id), target)
+
+    def get_oob_operations(self, device_id: str, headers: dict[str, str]) -> Reply:
+        self.require_accept(headers)
+        target, _ = self.authenticate(headers.get("device-signature"), "dispatchTargetId")
+        self.require_member(target, device_id)
+        now_ms = protocol.epoch_millis(self.clock.now())
+        view = {"deviceId": device_id, "operations": self.store.live_operations(device_id, now_ms)}
+        return self.encrypted(view, target)
+
+    def delete(self, device_id: str, headers: dict[str, str]) -> Reply:
+        target, _ = self.authenticate(headers.get("device-signature"), "dispatchTargetId")
+        self.require_member(target, device_id)
+        self.store.delete_device(device_id)
+        return Reply(204)
+
+    def modify(self, device_id: str, headers: dict[str, str], body: str) -> Reply:
+        if not protocol.is_jose(headers.get("content-type")):
+            raise Refusal(415, f"Content-Type must be {protocol.JOSE}")
+        target, payload = self.authenticate(body, "signingDispatchTargetId")
+        self.require_member(target, device_id)
+        operation = payload.get("operation")
+        if operation == protocol.UPDATE:
+            name = _one_string(payload, "name")
+            new_target = _one_string(payload, "target")
+            if name is not None and name in self.store.names_of_other_devices(
+                target.user, device_id
+            ):
+                raise Refusal(422, f"name {name!r} is used by another dispatch target of the user")
+            self.store.update_targets(device_id, name, new_target)
+        elif operation == protocol.DELETE:
+            self.store.delete_items(
+                device_id, _strings(payload, "keyIds"), _strings(payload, "dispatchTargetIds")
+            )
+        else:
+            raise Refusal(400, f"unknown operation {operation!r}")
+        return Reply(204)
+
+    # --- shared checks ---------------------------------------------------------------------
+
+    def require_accept(self, headers: dict[str, str]) -> None:
+        if not protocol.is_jose(headers.get("accept")):
+            raise Refusal(406, f"Accept must be {protocol.JOSE}")
+
+    def authenticate(self, token: str | None, id_field: str) -> tuple[TargetRecord, dict]:
+        """The dispatch target that signed `token` and the payload, or a Refusal."""
+        if not token:
+            raise Refusal(400, "no JWS")
+        try:
+            payload = json_payload(peek(token)[1])
+        except InvalidJws as exc:
+            raise Refusal(400, str(exc)) from exc
+        self.check_payload_fields(payload, id_field)
+        target = self.store.target(payload[id_field])
+        if target is None:
+            raise Refusal(401, f"unknown dispatch target {payload[id_field]!r}")
+        try:
+            verify_with_key(token, target.signature_key)
+        except InvalidJws as exc:
+            raise Refusal(401, str(exc)) from exc
+        self.check_clock(payload["creationTimeInEpochMillis"])
+        return target, payload
+
+    def check_payload_fields(self, payload: Any, id_field: str) -> None:
+        if not isinstance(payload, dict):
+            raise Refusal(400, "payload is not a JSON object")
+        for name in (id_field, "requestId"):
+            if not isinstance(payload.get(name), str) or not payload[name]:
+                raise Refusal(400, f"{name} must be a non-empty string")
+        if len(payload["requestId"]) > protocol.MAX_REQUEST_ID:
+            raise Refusal(400, f"requestId is over {protocol.MAX_REQUEST_ID} characters")
+        created = payload.get("creationTimeInEpochMillis")
+        if not isinstance(created, int | float) or isinstance(created, bool):
+            raise Refusal(400, "creationTimeInEpochMillis must be a number")
+
+    def check_clock(self, created_ms: float) -> None:
+        """Refuse a signature created further than the tolerance from the server's clock."""
+        divergence = abs(protocol.epoch_millis(self.clock.now()) - created_ms)
+        if divergence > self.tolerance.total_seconds() * 1000:
+            raise Refusal(
+                401,
+                f"clock divergence {divergence} ms",
+                {"WWW-Authenticate": protocol.WWW_AUTHENTICATE_EXPIRED},
+            )
+
+    def require_member(self, target: TargetRecord, device_id: str) -> None:
+        if target.device_id != device_id:
+            raise Refusal(403, "the dispatch target is not part of the requested device")
+
+    def encrypted(self, view: dict[str, Any], target: TargetRecord) -> Reply:
+        return Reply(200, {"Content-Type": protocol.JOSE}, encrypt(view, target.encryption_key))
+
+
+def _one_string(payload: dict[str, Any], name: str) -> str | None:
+    """An optional string field; a list of one string is taken too (the spec types it Array)."""
+    value = payload.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
+        return value[0]
+    raise Refusal(400, f"{name} must be a string")
+
+
+def _strings(payload: dict[str, Any], name: str) -> list[str]:
+    value = payload.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise Refusal(400, f"{name} must be an array of strings")
+    return value
