@@ -9,13 +9,23 @@ from pathlib import Path
 import allure
 import pytest
 
-from harness.bench import REFERENCE_MMS, MmsBench, parse_pinned_codes
+from harness.bench import (
+    REFERENCE_FIDO,
+    REFERENCE_MMS,
+    Bench,
+    FidoBench,
+    MmsBench,
+    parse_pinned_codes,
+)
 
 # Scenario tags that need the embedded reference server, with the reason shown when skipped.
 EMBEDDED_ONLY = {
-    "embedded_server_only": "needs the embedded reference MMS (state or fault injection)",
+    "embedded_server_only": "needs the embedded reference server (state it can reset)",
     "needs_fault_injection": "needs a server whose faults the harness can switch on",
+    "needs_clock_control": "needs a server whose clock the harness can move",
 }
+# Feature tag of each specification, and the option that points it at an external server.
+TARGET_OPTIONS = {"mms": "--mms-url", "fido": "--fido-url"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,6 +64,34 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="seconds serverTimeStamp may differ from the harness clock (default 30)",
     )
     group.addoption(
+        "--fido-url",
+        default=os.environ.get("BIOHARNESS_FIDO_URL"),
+        help="base URL of an external Device Service, e.g. https://host/nevisfido "
+        "(env BIOHARNESS_FIDO_URL); default: start the embedded reference Device Service",
+    )
+    group.addoption(
+        "--fido-service",
+        default=REFERENCE_FIDO,
+        help="module:callable building the embedded Device Service (default: the reference)",
+    )
+    group.addoption(
+        "--fido-tolerance",
+        type=float,
+        default=300.0,
+        help="the clock divergence (seconds) the Device Service accepts (default 300)",
+    )
+    group.addoption(
+        "--fido-skew-margin",
+        type=float,
+        default=3.0,
+        help="how far inside/outside the tolerance the clock-skew scenarios go (default 3 s)",
+    )
+    group.addoption(
+        "--fido-unknown-device-status",
+        type=int,
+        help="pin the status for an unknown deviceId (default: any of 401, 403, 404)",
+    )
+    group.addoption(
         "--thumbprint-hash",
         action="append",
         default=[],
@@ -62,17 +100,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.fixture(scope="session")
-def bench(pytestconfig: pytest.Config) -> MmsBench:
+def bench(pytestconfig: pytest.Config) -> Bench:
     """The bench this run targets, from the command line and environment."""
     opt = pytestconfig.getoption
-    return MmsBench(
-        url=opt("--mms-url") or None,
-        server_ca=opt("--mms-server-ca"),
-        device_ca=opt("--mms-device-ca"),
-        service_factory=opt("--mms-service"),
-        time_tolerance=dt.timedelta(seconds=opt("--time-tolerance")),
-        thumbprint_hashes=tuple(opt("--thumbprint-hash") or ["sha256"]),
-        pinned_codes=parse_pinned_codes(opt("--mms-expect")),
+    return Bench(
+        mms=MmsBench(
+            url=opt("--mms-url") or None,
+            server_ca=opt("--mms-server-ca"),
+            device_ca=opt("--mms-device-ca"),
+            service_factory=opt("--mms-service"),
+            time_tolerance=dt.timedelta(seconds=opt("--time-tolerance")),
+            thumbprint_hashes=tuple(opt("--thumbprint-hash") or ["sha256"]),
+            pinned_codes=parse_pinned_codes(opt("--mms-expect")),
+        ),
+        fido=FidoBench(
+            url=opt("--fido-url") or None,
+            service_factory=opt("--fido-service"),
+            tolerance=dt.timedelta(seconds=opt("--fido-tolerance")),
+            skew_margin=dt.timedelta(seconds=opt("--fido-skew-margin")),
+            unknown_device_status=opt("--fido-unknown-device-status"),
+        ),
     )
 
 
@@ -85,13 +132,15 @@ def pytest_bdd_apply_tag(tag: str, function: object) -> bool | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Against an external MMS, skip scenarios that need the embedded one, saying why."""
-    if not config.getoption("--mms-url"):
-        return
+    """Against an external server, skip scenarios that need the embedded one, saying why."""
+    external = {spec for spec, option in TARGET_OPTIONS.items() if config.getoption(option)}
     for item in items:
+        spec = next((s for s in external if item.get_closest_marker(s)), None)
+        if spec is None:
+            continue
         for tag, reason in EMBEDDED_ONLY.items():
             if item.get_closest_marker(tag):
-                item.add_marker(pytest.mark.skip(reason=f"external MMS target: {reason}"))
+                item.add_marker(pytest.mark.skip(reason=f"external {spec} target: {reason}"))
                 break
 
 

@@ -18,6 +18,7 @@ from harness.pki.trust import TrustStore
 # Requests the MMS spec gives no response code for (DESIGN.md errata).
 UNSPECIFIED_CASES = ("bad_signature", "untrusted_chain", "malformed", "unknown_api")
 REFERENCE_MMS = "harness.servers.mms.embedded:reference_service"
+REFERENCE_FIDO = "harness.servers.fido.embedded:reference_service"
 
 
 class BenchError(ValueError):
@@ -57,15 +58,48 @@ class MmsBench:
         return [pki.cert("device-ca"), pki.cert("server-root-ca")]
 
     def service(self) -> Callable[..., Any]:
-        """The embedded server factory named by `service_factory` ("module:callable")."""
-        module_name, _, attr = self.service_factory.partition(":")
-        try:
-            return getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError) as exc:
-            raise BenchError(
-                f"--mms-service {self.service_factory!r} cannot be loaded ({exc}); "
-                "give it as module:callable"
-            ) from exc
+        """The embedded server factory named by `service_factory`."""
+        return load_factory(self.service_factory, "--mms-service")
+
+
+@dataclass(frozen=True)
+class FidoBench:
+    """Where the Device Service under test is and what the suite expects of it."""
+
+    url: str | None = None
+    service_factory: str = REFERENCE_FIDO
+    tolerance: dt.timedelta = dt.timedelta(minutes=5)
+    skew_margin: dt.timedelta = dt.timedelta(seconds=3)
+    unknown_device_status: int | None = None
+    http_timeout: float = 10.0
+
+    @property
+    def embedded(self) -> bool:
+        """True when the suite starts its own reference Device Service."""
+        return self.url is None
+
+    def service(self) -> Callable[..., Any]:
+        """The embedded server factory named by `service_factory`."""
+        return load_factory(self.service_factory, "--fido-service")
+
+
+@dataclass(frozen=True)
+class Bench:
+    """Everything under test in one run."""
+
+    mms: MmsBench = field(default_factory=MmsBench)
+    fido: FidoBench = field(default_factory=FidoBench)
+
+
+def load_factory(spec: str, setting: str) -> Callable[..., Any]:
+    """The callable named by `spec` ("module:callable")."""
+    module_name, _, attr = spec.partition(":")
+    try:
+        return getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise BenchError(
+            f"{setting} {spec!r} cannot be loaded ({exc}); give it as module:callable"
+        ) from exc
 
 
 def parse_pinned_codes(items: list[str]) -> dict[str, int]:

@@ -1,19 +1,21 @@
-"""Fixtures the scenarios share: evidence reported to Allure, the MMS target and session."""
+"""Fixtures the scenarios share: evidence reported to Allure, and each target with its client."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import allure
 import pytest
 
-from harness.bench import MmsBench
+from harness.bench import Bench
 from harness.evidence import Evidence, Item
+from harness.fido.client import FidoClient
 from harness.mms.client import MmsClient
 from harness.pki.trust import TrustStore
+from harness.servers.fido.embedded import embedded_fido
 from harness.servers.mms.embedded import embedded_mms
-from harness.servers.mms.service import MmsService
 
 
 def _attach(item: Item) -> None:
@@ -34,29 +36,55 @@ def evidence() -> Evidence:
 
 
 @dataclass
-class MmsTarget:
+class Target:
+    """A server under test: its URL, and the embedded service when the suite runs its own."""
+
     url: str
+    embedded: Any | None
+
+
+@dataclass
+class MmsTarget(Target):
     server_trust: TrustStore
-    embedded: MmsService | None
 
 
 @pytest.fixture(scope="session")
-def mms_target(bench: MmsBench, tmp_path_factory: pytest.TempPathFactory) -> Iterator[MmsTarget]:
+def mms_target(bench: Bench, tmp_path_factory: pytest.TempPathFactory) -> Iterator[MmsTarget]:
     """The MMS under test: the external URL, or an embedded server started once per session."""
-    if not bench.embedded:
-        yield MmsTarget(bench.url or "", bench.server_trust(), None)
+    if not bench.mms.embedded:
+        yield MmsTarget(bench.mms.url or "", None, bench.mms.server_trust())
         return
     db = tmp_path_factory.mktemp("mms") / "registry.sqlite3"
-    with embedded_mms(bench.service()(db_path=db)) as server:
-        yield MmsTarget(server.url, bench.server_trust(), server.service)
+    with embedded_mms(bench.mms.service()(db_path=db)) as server:
+        yield MmsTarget(server.url, server.service, bench.mms.server_trust())
 
 
 @pytest.fixture
-def mms_client(mms_target: MmsTarget, bench: MmsBench, evidence: Evidence) -> Iterator[MmsClient]:
-    """An HTTP client for the target; the embedded server is reset to its seeded state first."""
+def mms_client(mms_target: MmsTarget, bench: Bench, evidence: Evidence) -> Iterator[MmsClient]:
+    """An HTTP client for the MMS; the embedded server is reset to its seeded state first."""
     if mms_target.embedded is not None:
         mms_target.embedded.reset()
     with MmsClient(
-        mms_target.url, mms_target.server_trust, evidence=evidence, timeout=bench.http_timeout
+        mms_target.url, mms_target.server_trust, evidence=evidence, timeout=bench.mms.http_timeout
     ) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def fido_target(bench: Bench, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+    """The Device Service under test: the external base URL, or an embedded one."""
+    if not bench.fido.embedded:
+        yield Target(bench.fido.url or "", None)
+        return
+    db = tmp_path_factory.mktemp("fido") / "device-service.sqlite3"
+    with embedded_fido(bench.fido.service()(db_path=db)) as server:
+        yield Target(server.url, server.service)
+
+
+@pytest.fixture
+def fido_client(fido_target: Target, bench: Bench, evidence: Evidence) -> Iterator[FidoClient]:
+    """An HTTP client for the Device Service; the embedded one is reset to its seeded state."""
+    if fido_target.embedded is not None:
+        fido_target.embedded.reset()
+    with FidoClient(fido_target.url, evidence, timeout=bench.fido.http_timeout) as client:
         yield client

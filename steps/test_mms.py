@@ -8,7 +8,7 @@ import uuid
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
-from harness.bench import MmsBench
+from harness.bench import Bench
 from harness.clock import SystemClock
 from harness.device.emulated import EmulatedDevice
 from harness.device.identity import fixture_devices
@@ -33,12 +33,12 @@ def fixture_signer(material: str) -> Signer:
 
 
 @given(parsers.parse('the fixture device "{name}"'), target_fixture="mms")
-def fixture_device(name: str, mms_client: MmsClient, bench: MmsBench) -> MmsSession:
+def fixture_device(name: str, mms_client: MmsClient, bench: Bench) -> MmsSession:
     devices = fixture_devices()
     if name not in devices:
         raise KeyError(f"no fixture device {name!r}; known: {', '.join(devices)}")
     device = EmulatedDevice(devices[name])
-    return MmsSession(mms_client, device, fixture_signer("mds-signing"), bench.mds)
+    return MmsSession(mms_client, device, fixture_signer("mds-signing"), bench.mms.mds)
 
 
 @given(parsers.parse('the envelope is signed with the "{material}" fixture certificate'))
@@ -139,9 +139,9 @@ def field_says(mms: MmsSession, field: str, value: str, evidence: Evidence) -> N
 
 
 @then(parsers.parse('the request is refused as "{case}"'))
-def refused(mms: MmsSession, case: str, bench: MmsBench, evidence: Evidence) -> None:
+def refused(mms: MmsSession, case: str, bench: Bench, evidence: Evidence) -> None:
     checks.check_envelope(mms.last)
-    code = checks.check_rejected(mms.last, evidence, bench.pinned_codes.get(case))
+    code = checks.check_rejected(mms.last, evidence, bench.mms.pinned_codes.get(case))
     evidence.add(f"code the server gives for {case}", str(code))
 
 
@@ -151,8 +151,8 @@ def no_device_data(mms: MmsSession) -> None:
 
 
 @then("the server time is within the tolerance of the harness clock")
-def server_time(mms: MmsSession, bench: MmsBench) -> None:
-    checks.check_server_time(mms.last.answer, SystemClock().now(), bench.time_tolerance)
+def server_time(mms: MmsSession, bench: Bench) -> None:
+    checks.check_server_time(mms.last.answer, SystemClock().now(), bench.mms.time_tolerance)
 
 
 @then("the snapshot validity is in the future and after the server time")
@@ -161,20 +161,22 @@ def snapshot_validity(mms: MmsSession) -> None:
 
 
 @then("the snapshot's encryptionCertThumbprint matches the certificate from msbEncryptionCert")
-def thumbprint(mms: MmsSession, bench: MmsBench, evidence: Evidence) -> None:
+def thumbprint(mms: MmsSession, bench: Bench, evidence: Evidence) -> None:
     cert, form = certificate_field(
         mms.last_of(protocol.ENCRYPTION_CERT).answer, "encryptionCertData"
     )
     snapshot = mms.last_of(protocol.SNAPSHOT).answer
-    algorithm = checks.check_thumbprint(snapshot, cert, list(bench.thumbprint_hashes))
+    algorithm = checks.check_thumbprint(snapshot, cert, list(bench.mms.thumbprint_hashes))
     evidence.add("thumbprint form that matched", f"{algorithm} over DER (certificate as {form})")
 
 
 @then("the rotated certificate carries the CSR's public key and chains to the device CA")
-def rotated_certificate(mms: MmsSession, bench: MmsBench) -> None:
+def rotated_certificate(mms: MmsSession, bench: Bench) -> None:
     assert mms.csr is not None, "no CSR was sent in this scenario"
     answer = mms.last_of(protocol.KEY_ROTATION).answer
-    checks.check_rotated_certificate(answer, mms.csr, bench.device_ca_chain(), SystemClock().now())
+    checks.check_rotated_certificate(
+        answer, mms.csr, bench.mms.device_ca_chain(), SystemClock().now()
+    )
 
 
 @then("the rotated certificate's notAfter equals keyExpiryTimeStamp")

@@ -1,4 +1,4 @@
-"""The feature files: every scenario names its requirement, and every response code is exercised."""
+"""The feature files: every scenario names its requirement; every code and status is expected."""
 
 from __future__ import annotations
 
@@ -34,6 +34,16 @@ def test_requirement_tags_and_their_document_agree() -> None:
     documented = set(re.findall(r"^\| ([A-Z]+-[A-Z0-9-]+) \|", REQUIREMENTS_DOC, flags=re.M))
     assert used - documented == set(), "tags missing from docs/requirements.md"
     assert documented - used == set(), "documented requirements no scenario checks"
+
+
+FIDO_STATUSES = {200, 204, 400, 401, 403, 406, 415, 422, 500}
+
+
+def test_every_device_service_status_is_expected_by_some_scenario() -> None:
+    text = "\n".join(p.read_text() for p in FEATURES if "fido" in p.parts)
+    expected = {int(c) for c in re.findall(r"\| (\d{3}) +\|", text)}
+    expected |= {int(c) for c in re.findall(r"the status is (\d{3})", text)}
+    assert expected >= FIDO_STATUSES, f"no scenario expects {FIDO_STATUSES - expected}"
 
 
 def test_every_mms_response_code_is_expected_by_some_scenario() -> None:
