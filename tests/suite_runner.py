@@ -36,11 +36,12 @@ class SuiteRun:
         return verdicts
 
 
-def run_suite(tmp: Path, *args: str, timeout: float = 600) -> SuiteRun:
-    """Run `pytest steps` with `args` in a child process; JUnit XML gives the verdicts."""
+def run_suite(tmp: Path, module: str, *args: str, timeout: float = 600) -> SuiteRun:
+    """Run the scenarios of one step module (e.g. steps/test_mms.py) with `args` in a child
+    pytest; JUnit XML gives the verdicts."""
     junit = tmp / "junit.xml"
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "steps", "-q", "-p", "no:randomly",
+        [sys.executable, "-m", "pytest", module, "-q", "-p", "no:randomly",
          f"--junitxml={junit}", *args],
         cwd=ROOT, capture_output=True, text=True, timeout=timeout,
     )  # fmt: skip

@@ -74,8 +74,7 @@ class FidoService:
         self.require_accept(headers)
         target, _ = self.authenticate(headers.get("device-signature"), "dispatchTargetId")
         self.require_member(target, device_id)
-        now_ms = protocol.epoch_millis(self.clock.now())
-        view = {"deviceId": device_id, "operations": self.store.live_operations(device_id, now_ms)}
+        view = {"deviceId": device_id, "operations": self.live_operations(device_id)}
         return self.encrypted(view, target)
 
     def delete(self, device_id: str, headers: dict[str, str]) -> Reply:
@@ -93,10 +92,8 @@ class FidoService:
         if operation == protocol.UPDATE:
             name = _one_string(payload, "name")
             new_target = _one_string(payload, "target")
-            if name is not None and name in self.store.names_of_other_devices(
-                target.user, device_id
-            ):
-                raise Refusal(422, f"name {name!r} is used by another dispatch target of the user")
+            if name is not None:
+                self.check_name_free(target, device_id, name)
             self.store.update_targets(device_id, name, new_target)
         elif operation == protocol.DELETE:
             self.store.delete_items(
@@ -156,6 +153,15 @@ class FidoService:
     def require_member(self, target: TargetRecord, device_id: str) -> None:
         if target.device_id != device_id:
             raise Refusal(403, "the dispatch target is not part of the requested device")
+
+    def live_operations(self, device_id: str) -> list[dict[str, Any]]:
+        """OOB operations that have neither timed out nor been redeemed, by the server's clock."""
+        return self.store.live_operations(device_id, protocol.epoch_millis(self.clock.now()))
+
+    def check_name_free(self, target: TargetRecord, device_id: str, name: str) -> None:
+        """422 when another dispatch target of the user (on another device) has `name`."""
+        if name in self.store.names_of_other_devices(target.user, device_id):
+            raise Refusal(422, f"name {name!r} is used by another dispatch target of the user")
 
     def encrypted(self, view: dict[str, Any], target: TargetRecord) -> Reply:
         return Reply(200, {"Content-Type": protocol.JOSE}, encrypt(view, target.encryption_key))
