@@ -14,6 +14,7 @@ from harness.fido import protocol
 from harness.servers.fido.embedded import reference_service
 from harness.servers.fido.service import FidoService, Refusal, Reply
 from harness.servers.fido.store import TargetRecord
+from tests.variant import variant_factory
 
 
 class NoSkewCheck(FidoService):
@@ -93,12 +94,8 @@ class CrashesOnBadJws(FidoService):
             raise
 
 
-def _factory(cls: type[FidoService]) -> Callable[..., FidoService]:
-    def build(db_path: Any = ":memory:", clock: Any = None) -> FidoService:
-        return reference_service(db_path, clock, cls=cls)
-
-    build.__doc__ = cls.__doc__
-    return build
+def _factory(cls: type) -> Callable[..., Any]:
+    return variant_factory(reference_service, cls)
 
 
 no_skew_check = _factory(NoSkewCheck)

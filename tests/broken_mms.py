@@ -24,6 +24,7 @@ from harness.pki.trust import TrustStore
 from harness.servers.mms.embedded import reference_service
 from harness.servers.mms.registry import DeviceRecord
 from harness.servers.mms.service import MmsError, MmsService
+from tests.variant import variant_factory
 
 
 class TrustsAnyChain(MmsService):
@@ -123,12 +124,8 @@ class GivesRegistrationDevicesTheCertificate(MmsService):
         return {"encryptionCertData": cert_to_pem(self.material.encryption_cert).decode()}
 
 
-def _factory(cls: type[MmsService]) -> Callable[..., MmsService]:
-    def build(db_path: Any = ":memory:", clock: Any = None) -> MmsService:
-        return reference_service(db_path, clock, cls=cls)
-
-    build.__doc__ = cls.__doc__
-    return build
+def _factory(cls: type) -> Callable[..., Any]:
+    return variant_factory(reference_service, cls)
 
 
 trusts_any_chain = _factory(TrustsAnyChain)

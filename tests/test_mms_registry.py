@@ -10,7 +10,8 @@ import pytest
 from harness.device.identity import fixture_devices
 from harness.pki import certs
 from harness.pki.material import fixture_pki
-from harness.servers.mms.registry import DeviceRegistry, RegistryUnavailable
+from harness.servers.mms.registry import DeviceRegistry
+from harness.servers.sqlite import StoreUnavailable
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -68,7 +69,7 @@ def test_reseeding_forgets_changes(registry: DeviceRegistry) -> None:
 
 def test_an_unavailable_registry_refuses_every_call(registry: DeviceRegistry) -> None:
     registry.available = False
-    with pytest.raises(RegistryUnavailable):
+    with pytest.raises(StoreUnavailable):
         registry.get("BH-FP-0001")
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from harness.fido.fixtures import FidoDevice
 from harness.fido.protocol import epoch_millis
+from harness.servers.sqlite import SqliteStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS devices (device_id TEXT PRIMARY KEY, user TEXT NOT NULL);
@@ -33,10 +32,6 @@ CREATE TABLE IF NOT EXISTS oob_operations (
     device_id TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE
 );
 """
-
-
-class StoreUnavailable(Exception):
-    """The store cannot be read or written (a real or injected storage fault)."""
 
 
 @dataclass(frozen=True)
@@ -62,22 +57,11 @@ def _key(pem: str) -> rsa.RSAPublicKey:
     return key
 
 
-class FidoStore:
-    """Thread-safe SQLite store; `available = False` makes every call fail (fault injection)."""
+class FidoStore(SqliteStore):
+    """The Device Service's data; `available = False` makes every call fail (fault injection)."""
 
     def __init__(self, path: str | Path = ":memory:") -> None:
-        self.path = str(path)
-        self.available = True
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False)
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._db.executescript(SCHEMA)
-
-    def _run(self, sql: str, args: tuple = ()) -> list[tuple]:
-        if not self.available:
-            raise StoreUnavailable(f"Device Service store {self.path} is unavailable")
-        with self._lock, self._db:
-            return self._db.execute(sql, args).fetchall()
+        super().__init__(path, SCHEMA)
 
     def seed(self, devices: Iterable[FidoDevice], now: dt.datetime) -> None:
         """Replace all content with the fixture devices; OOB times are relative to `now`."""
@@ -182,9 +166,3 @@ class FidoStore:
 
     def delete_device(self, device_id: str) -> None:
         self._run("DELETE FROM devices WHERE device_id = ?", (device_id,))
-
-    def close(self) -> None:
-        self._db.close()
-
-    def __repr__(self) -> str:
-        return f"FidoStore({self.path})"

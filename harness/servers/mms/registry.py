@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +11,7 @@ from cryptography import x509
 
 from harness.device.identity import DeviceIdentity
 from harness.pki import certs
+from harness.servers.sqlite import SqliteStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS devices (
@@ -35,10 +34,6 @@ CREATE TABLE IF NOT EXISTS certificates (
     issued_at TEXT NOT NULL
 );
 """
-
-
-class RegistryUnavailable(Exception):
-    """The registry cannot be read or written (a real or injected storage fault)."""
 
 
 @dataclass(frozen=True)
@@ -67,21 +62,11 @@ def _dt(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
 
 
-class DeviceRegistry:
-    """Thread-safe SQLite store; `available = False` makes every call fail (fault injection)."""
+class DeviceRegistry(SqliteStore):
+    """The MMS's view of devices; `available = False` makes every call fail (fault injection)."""
 
     def __init__(self, path: str | Path = ":memory:") -> None:
-        self.path = str(path)
-        self.available = True
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False)
-        self._db.executescript(SCHEMA)
-
-    def _run(self, sql: str, args: tuple = ()) -> list[tuple]:
-        if not self.available:
-            raise RegistryUnavailable(f"device registry {self.path} is unavailable")
-        with self._lock, self._db:
-            return self._db.execute(sql, args).fetchall()
+        super().__init__(path, SCHEMA)
 
     def seed(self, devices: Iterable[DeviceIdentity], now: dt.datetime) -> None:
         """Replace all content with the server state the fixture devices describe."""
@@ -150,9 +135,3 @@ class DeviceRegistry:
             (serial_number,),
         )
         return [certs.load_certificate(r[0])[0] for r in rows]
-
-    def close(self) -> None:
-        self._db.close()
-
-    def __repr__(self) -> str:
-        return f"DeviceRegistry({self.path})"

@@ -25,7 +25,8 @@ from harness.mms.protocol import ResponseCode
 from harness.pki import certs
 from harness.servers.mms.material import ServerMaterial
 from harness.servers.mms.policy import MmsPolicy
-from harness.servers.mms.registry import DeviceRecord, DeviceRegistry, RegistryUnavailable
+from harness.servers.mms.registry import DeviceRecord, DeviceRegistry
+from harness.servers.sqlite import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ class MmsService:
             fields, code, detail = {}, UNVERIFIED_CODES[exc.reason], str(exc)
         except MmsError as exc:
             fields, code, detail = {}, exc.code, exc.detail
-        except RegistryUnavailable as exc:
+        except StoreUnavailable as exc:
             fields, code, detail = {}, ResponseCode.UNABLE_TO_GENERATE_RESPONSE, str(exc)
         except Exception:  # a real internal fault, reported as the spec's -1001
             log.exception("MMS failed to answer %s", api)

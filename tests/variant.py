@@ -1,0 +1,16 @@
+"""Building a deliberately broken server: a reference service factory with a subclass swapped in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def variant_factory(reference: Callable[..., Any], cls: type) -> Callable[..., Any]:
+    """A factory like `reference` (db_path, clock) that builds `cls` instead of the reference."""
+
+    def build(db_path: Any = ":memory:", clock: Any = None) -> Any:
+        return reference(db_path, clock, cls=cls)
+
+    build.__doc__ = cls.__doc__
+    return build
