@@ -40,7 +40,7 @@ def main() -> None:
     signer = Signer(pki.key("mds-signing"), (pki.cert("mds-signing"),))
     trust = TrustStore([pki.cert("vendor-root-ca")])
     device = EmulatedDevice(fixture_devices()["finger-auth"])
-    payload = base_payload(device, MdsInfo(), device.identity.device_code)
+    payload = base_payload(device, MdsInfo(), device.fixture.device_code)
     token = sign(payload, signer)
     now = dt.datetime.now(dt.UTC)
     results: dict[str, float | int | str] = {

@@ -38,7 +38,8 @@ def fixture_device(name: str, mms_client: MmsClient, bench: Bench) -> MmsSession
     if name not in devices:
         raise KeyError(f"no fixture device {name!r}; known: {', '.join(devices)}")
     device = EmulatedDevice(devices[name])
-    return MmsSession(mms_client, device, fixture_signer("mds-signing"), bench.mms.mds)
+    signer = fixture_signer("mds-signing")
+    return MmsSession(mms_client, device, signer, bench.mms.mds, devices[name].device_code)
 
 
 @given(parsers.parse('the envelope is signed with the "{material}" fixture certificate'))

@@ -1,56 +1,82 @@
-"""An emulated biometric device: identity, key store and clock, all in memory."""
+"""An emulated biometric device: identity, key store, clock and sensor, all in memory."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import os
 from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 
 from harness.clock import Clock, OffsetClock
 from harness.device.identity import DeviceIdentity
-from harness.jose.jws import Signer, sign
+from harness.device.interface import CAPTURE, CLOCK_CONTROL, REBOOT, Device, DeviceInfo
 from harness.pki import certs
 from harness.pki.material import FixturePki, fixture_pki
 
 
-class EmulatedDevice:
+class EmulatedDevice(Device):
     """A device whose key and certificate start as the fixture ones and can be rotated."""
+
+    capabilities = frozenset({CLOCK_CONTROL, REBOOT, CAPTURE})
 
     def __init__(
         self, identity: DeviceIdentity, pki: FixturePki | None = None, clock: Clock | None = None
     ) -> None:
         pki = pki or fixture_pki()
-        self.identity = identity
-        self.clock = OffsetClock(clock)
+        self.fixture = identity
+        self._clock = OffsetClock(clock)
         self._key = pki.key(identity.pki)
-        self.certificate: x509.Certificate = pki.cert(identity.pki)
-        self._chain_tail = (pki.cert("device-ca"),)
+        self._chain = [pki.cert(identity.pki), pki.cert("device-ca")]
         self._pending: certs.RsaKey | None = None
 
-    def signer(self) -> Signer:
-        """The device key with its certificate chain (device certificate, device CA)."""
-        return Signer(key=self._key, chain=(self.certificate, *self._chain_tail))
+    @property
+    def identity(self) -> DeviceInfo:
+        f = self.fixture
+        return DeviceInfo(
+            serial_number=f.serial_number, make=f.make, model_id=f.model_id,
+            provider_id=f.provider_id, bio_type=f.bio_type, device_sub_type=f.device_sub_type,
+            purpose=f.purpose, certification_level=f.certification_level, firmware=f.firmware,
+        )  # fmt: skip
 
-    def sign(self, payload: dict[str, Any]) -> str:
-        """A JWS of `payload` signed with the device key."""
-        return sign(payload, self.signer())
+    def sign_bytes(self, data: bytes) -> bytes:
+        return self._key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+
+    def certificate_chain(self) -> list[x509.Certificate]:
+        return list(self._chain)
 
     def create_csr(self, bits: int = 2048) -> x509.CertificateSigningRequest:
-        """Make a fresh key (kept pending until its certificate is installed) and its CSR."""
         self._pending = certs.new_rsa_key(bits)
-        return certs.build_csr(self._pending, self.identity.serial_number)
+        return certs.build_csr(self._pending, self.fixture.serial_number)
 
     def install_certificate(self, cert: x509.Certificate) -> None:
-        """Switch to the pending key, which `cert` must certify."""
         if self._pending is None:
-            raise RuntimeError("no key is pending: create a CSR first")
+            raise ValueError("no key is pending: create a CSR first")
         if not certs.same_public_key(cert.public_key(), self._pending.public_key()):
             raise ValueError("the certificate does not carry the pending key")
-        self._key, self.certificate, self._pending = self._pending, cert, None
+        self._key, self._pending = self._pending, None
+        self._chain = [cert, *self._chain[1:]]
+
+    def now(self) -> dt.datetime:
+        return self._clock.now()
 
     def set_clock_offset(self, offset: dt.timedelta) -> None:
-        self.clock.offset = offset
+        self._clock.offset = offset
+
+    def capture(self) -> dict[str, Any]:
+        sample = os.urandom(64)
+        return {
+            "bioType": self.fixture.bio_type,
+            "data": base64.b64encode(sample).decode(),
+            "hash": hashlib.sha256(sample).hexdigest(),
+        }
+
+    def reboot(self) -> None:
+        self._pending = None
 
     def __repr__(self) -> str:
-        return f"EmulatedDevice({self.identity.name}, {self.identity.serial_number})"
+        return f"EmulatedDevice({self.fixture.name}, {self.fixture.serial_number})"

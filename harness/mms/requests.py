@@ -10,7 +10,7 @@ from typing import Any
 from cryptography import x509
 
 from harness.clock import iso
-from harness.device.emulated import EmulatedDevice
+from harness.device.interface import Device
 from harness.pki import certs
 
 
@@ -24,7 +24,7 @@ class MdsInfo:
     hostos: str = "Linux"
 
 
-def base_payload(device: EmulatedDevice, mds: MdsInfo, device_code: str) -> dict[str, Any]:
+def base_payload(device: Device, mds: MdsInfo, device_code: str) -> dict[str, Any]:
     """The fields common to all four requests, with a fresh transaction id and the device time."""
     ident = device.identity
     return {
@@ -49,7 +49,7 @@ def rotation_fields(csr: x509.CertificateSigningRequest) -> dict[str, Any]:
     return {"csrData": certs.csr_to_b64der(csr)}
 
 
-def digital_id(device: EmulatedDevice) -> dict[str, Any]:
+def digital_id(device: Device) -> dict[str, Any]:
     """The MOSIP digitalId of a device (SBI 0.9.5 fields)."""
     ident = device.identity
     return {
@@ -65,7 +65,7 @@ def digital_id(device: EmulatedDevice) -> dict[str, Any]:
 
 
 def registration_fields(
-    device: EmulatedDevice, digital_id_overrides: dict[str, Any] | None = None
+    device: Device, digital_id_overrides: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """msbDeviceRegistration's extra field: a MOSIP registration request as a JSON string.
 

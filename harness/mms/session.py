@@ -6,7 +6,7 @@ from typing import Any
 
 from cryptography import x509
 
-from harness.device.emulated import EmulatedDevice
+from harness.device.interface import Device
 from harness.jose.jws import Signer
 from harness.mms import protocol
 from harness.mms.answers import certificate_field, registered_device_code
@@ -24,13 +24,18 @@ class MmsSession:
     """
 
     def __init__(
-        self, client: MmsClient, device: EmulatedDevice, signer: Signer, mds: MdsInfo
+        self,
+        client: MmsClient,
+        device: Device,
+        signer: Signer,
+        mds: MdsInfo,
+        device_code: str = "",
     ) -> None:
         self.client = client
         self.device = device
         self.signer = signer
         self.mds = mds
-        self.device_code = device.identity.device_code
+        self.device_code = device_code
         self.overrides: dict[str, Any] = {}
         self.mutation: str | None = None
         self.body_key: str | None = None
@@ -101,7 +106,7 @@ class MmsSession:
         raise AssertionError(f"no {api} request has been sent in this scenario")
 
     def __repr__(self) -> str:
-        return f"MmsSession({self.device.identity.name})"
+        return f"MmsSession({self.device.identity.serial_number})"
 
 
 def _succeeded(exchange: MmsExchange) -> bool:

@@ -1,0 +1,78 @@
+"""The emulated device's firmware: answers protocol frames from a Device, with fault knobs.
+
+It is what a pty or an emulated USB gadget serves, so the serial and USB transports are tested
+end to end against the same behaviour a real device's firmware must have.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from harness.device import framing
+from harness.device.interface import Device
+from harness.pki import certs
+
+
+class Firmware:
+    """Turns request frames into response frames for `device`.
+
+    Fault knobs: `hung` (swallow requests), `boot_seconds` (how long a reboot keeps the
+    device silent).
+    """
+
+    def __init__(self, device: Device, boot_seconds: float = 0.3) -> None:
+        self.device = device
+        self.hung = False
+        self.boot_seconds = boot_seconds
+        self._booting_until = 0.0
+        self._lock = threading.Lock()
+        self._commands: dict[str, Callable[[dict[str, Any]], Any]] = {
+            "INFO": lambda a: self.device.identity.to_dict(),
+            "SIGN": lambda a: _b64(self.device.sign_bytes(base64.b64decode(a["data"]))),
+            "CHAIN": lambda a: [certs.cert_to_b64der(c) for c in self.device.certificate_chain()],
+            "CSR": lambda a: certs.csr_to_b64der(self.device.create_csr(int(a.get("bits", 2048)))),
+            "INSTALL": self._install,
+            "CLOCK": lambda a: self.device.now().isoformat(),
+            "SET_CLOCK_OFFSET": self._set_offset,
+            "CAPTURE": lambda a: self.device.capture(),
+            "REBOOT": self._reboot,
+        }
+
+    def handle(self, line: bytes) -> bytes | None:
+        """The response frame for one request line, or None when the device stays silent."""
+        if self.hung or time.monotonic() < self._booting_until:
+            return None
+        try:
+            request = framing.decode(line)
+        except framing.FrameError as exc:
+            return framing.encode({"seq": None, "ok": False, "error": str(exc)})
+        seq, command = request.get("seq"), request.get("cmd")
+        if command not in self._commands:
+            return framing.encode(
+                {"seq": seq, "ok": False, "error": f"unknown command {command!r}"}
+            )
+        try:
+            with self._lock:
+                result = self._commands[command](request.get("args") or {})
+        except (KeyError, ValueError, TypeError) as exc:
+            return framing.encode({"seq": seq, "ok": False, "error": f"{command}: {exc}"})
+        return framing.encode({"seq": seq, "ok": True, "result": result})
+
+    def _install(self, args: dict[str, Any]) -> None:
+        self.device.install_certificate(certs.load_certificate(args["certificate"])[0])
+
+    def _set_offset(self, args: dict[str, Any]) -> None:
+        self.device.set_clock_offset(dt.timedelta(seconds=float(args["seconds"])))
+
+    def _reboot(self, args: dict[str, Any]) -> None:
+        self.device.reboot()
+        self._booting_until = time.monotonic() + self.boot_seconds
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()

@@ -1,0 +1,122 @@
+"""The one interface every device implements: emulated in memory, over serial, over USB."""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+
+from harness.jose.jws import sign_with
+from harness.pki import certs
+
+# What a bench may lack; scenarios that need one are skipped, saying why.
+CLOCK_CONTROL = "clock_control"
+REBOOT = "reboot"
+CAPTURE = "capture"
+
+
+class DeviceError(Exception):
+    """A device failed to do what it was asked."""
+
+
+class DeviceTimeout(DeviceError):
+    """The device did not answer in time (hung, busy or rebooting)."""
+
+
+class DeviceDisconnected(DeviceError):
+    """The device is gone (unplugged) and could not be reached again."""
+
+
+class DeviceRefused(DeviceError):
+    """The device answered the command with an error."""
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """What a device says about itself."""
+
+    serial_number: str
+    make: str
+    model_id: str
+    provider_id: str
+    bio_type: str
+    device_sub_type: str
+    purpose: str
+    certification_level: str
+    firmware: str
+
+    def to_dict(self) -> dict[str, str]:
+        return dict(self.__dict__)
+
+
+class Device(ABC):
+    """A biometric device: identity, key store (sign, CSR, install), clock, capture, reboot.
+
+    Every call is bounded by a timeout; transport failures raise DeviceError subclasses.
+    """
+
+    capabilities: frozenset[str] = frozenset()
+
+    @property
+    @abstractmethod
+    def identity(self) -> DeviceInfo: ...
+
+    @abstractmethod
+    def sign_bytes(self, data: bytes) -> bytes:
+        """RS256 (RSA PKCS#1 v1.5 over SHA-256) of `data` with the current device key."""
+
+    @abstractmethod
+    def certificate_chain(self) -> list[x509.Certificate]:
+        """The device certificate first, then its issuers (as sent in x5c)."""
+
+    @abstractmethod
+    def create_csr(self, bits: int = 2048) -> x509.CertificateSigningRequest:
+        """Make a fresh key, kept pending, and return its CSR."""
+
+    @abstractmethod
+    def install_certificate(self, cert: x509.Certificate) -> None:
+        """Switch to the pending key, which `cert` must certify."""
+
+    @abstractmethod
+    def now(self) -> dt.datetime:
+        """The device clock."""
+
+    @abstractmethod
+    def set_clock_offset(self, offset: dt.timedelta) -> None:
+        """Run the device clock `offset` away from true time."""
+
+    @abstractmethod
+    def capture(self) -> dict[str, Any]:
+        """One biometric sample: {"bioType", "data" (base64), "hash" (SHA-256 hex)}."""
+
+    @abstractmethod
+    def reboot(self) -> None:
+        """Restart the device (a pending key is lost); returns once it answers again."""
+
+    def close(self) -> None:  # noqa: B027 - most devices hold nothing to release
+        """Release the transport."""
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        return self.certificate_chain()[0]
+
+    @property
+    def clock(self) -> _DeviceClock:
+        """The device clock as a harness Clock."""
+        return _DeviceClock(self)
+
+    def sign(self, payload: dict[str, Any]) -> str:
+        """A compact RS256 JWS of `payload`, signed inside the device, x5c = its chain."""
+        header = {"typ": "JWT", "x5c": [certs.cert_to_b64der(c) for c in self.certificate_chain()]}
+        return sign_with(payload, header, self.sign_bytes)
+
+
+class _DeviceClock:
+    def __init__(self, device: Device) -> None:
+        self._device = device
+
+    def now(self) -> dt.datetime:
+        return self._device.now()

@@ -1,0 +1,85 @@
+"""Serve emulated firmware on a real pseudo-terminal, so pyserial talks to it as to a device."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pty
+import select
+import threading
+import tty
+
+from harness.device.firmware import Firmware
+from harness.device.framing import FrameError, LineBuffer
+
+
+class PtyHost:
+    """A pty whose far end runs `firmware`; `port` is the path to open with pyserial.
+
+    `unplug()` closes the device side (reads on the port fail); `plug_in()` serves a new pty,
+    whose path is again `port`.
+    """
+
+    def __init__(self, firmware: Firmware) -> None:
+        self.firmware = firmware
+        self.port = ""
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._master = -1
+
+    def start(self) -> PtyHost:
+        self._master, slave = pty.openpty()
+        tty.setraw(slave)  # no line discipline: frames pass byte for byte
+        tty.setraw(self._master)
+        self.port = os.ttyname(slave)
+        self._slave = slave
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._serve, name="pty-firmware", daemon=True)
+        self._thread.start()
+        return self
+
+    def _serve(self) -> None:
+        buffer = LineBuffer()
+        while not self._stop.is_set():
+            ready, _, _ = select.select([self._master], [], [], 0.05)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(self._master, 65536)
+            except OSError:
+                return
+            try:
+                lines = buffer.feed(chunk)
+            except FrameError:
+                continue
+            for line in lines:
+                answer = self.firmware.handle(line)
+                if answer is not None:
+                    os.write(self._master, answer)
+
+    def unplug(self) -> None:
+        """Stop serving and close both ends: the port disappears."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(2)
+        for fd in (self._master, self._slave):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._master = -1
+
+    def plug_in(self) -> None:
+        """Serve again (a new pty; `port` changes, as a re-enumerated device's may)."""
+        self.start()
+
+    def stop(self) -> None:
+        if self._master >= 0:
+            self.unplug()
+
+    def __enter__(self) -> PtyHost:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"PtyHost({self.port})"

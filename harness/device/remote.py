@@ -1,0 +1,148 @@
+"""A device reached over a byte link (serial or USB) with the framed protocol."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import time
+from abc import ABC, abstractmethod
+from typing import Any
+
+from cryptography import x509
+
+from harness.device import framing
+from harness.device.interface import (
+    CAPTURE,
+    CLOCK_CONTROL,
+    REBOOT,
+    Device,
+    DeviceDisconnected,
+    DeviceInfo,
+    DeviceRefused,
+    DeviceTimeout,
+)
+from harness.evidence import Evidence
+from harness.pki import certs
+
+
+class Link(ABC):
+    """A byte pipe to a device: write, read what has arrived, reconnect after an unplug."""
+
+    @abstractmethod
+    def write(self, data: bytes, timeout: float) -> None: ...
+
+    @abstractmethod
+    def read(self, timeout: float) -> bytes:
+        """Bytes that arrived within `timeout` (possibly none)."""
+
+    @abstractmethod
+    def reconnect(self) -> None:
+        """Open the device again; DeviceDisconnected if it is not there."""
+
+    def close(self) -> None:  # noqa: B027 - a link may hold nothing to release
+        """Release the port or handle."""
+
+
+class FramedDevice(Device):
+    """Implements Device by sending protocol frames over a Link, each with a timeout.
+
+    A lost link is reopened once per call; a device that stays silent gives DeviceTimeout.
+    Every frame in both directions is recorded as a transcript in `evidence`.
+    """
+
+    capabilities = frozenset({CLOCK_CONTROL, REBOOT, CAPTURE})
+
+    def __init__(
+        self,
+        link: Link,
+        timeout: float = 5.0,
+        evidence: Evidence | None = None,
+        boot_timeout: float = 10.0,
+    ) -> None:
+        self.link = link
+        self.timeout = timeout
+        self.boot_timeout = boot_timeout
+        self.evidence = evidence or Evidence()
+        self.transcript: list[str] = []
+        self._seq = 0
+        self._buffer = framing.LineBuffer()
+
+    def call(
+        self, command: str, args: dict[str, Any] | None = None, timeout: float | None = None
+    ) -> Any:
+        """Send one command and return its result, within `timeout` seconds."""
+        try:
+            return self._call(command, args or {}, timeout or self.timeout)
+        except DeviceDisconnected:
+            self.link.reconnect()
+            return self._call(command, args or {}, timeout or self.timeout)
+
+    def _call(self, command: str, args: dict[str, Any], timeout: float) -> Any:
+        self._seq += 1
+        frame = framing.encode({"seq": self._seq, "cmd": command, "args": args})
+        self._log(">", frame)
+        self.link.write(frame, timeout)
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            for line in self._buffer.feed(self.link.read(min(left, 0.2))):
+                self._log("<", line)
+                try:
+                    answer = framing.decode(line)
+                except framing.FrameError:
+                    continue
+                if answer.get("seq") != self._seq:
+                    continue
+                if not answer.get("ok"):
+                    raise DeviceRefused(f"{command}: {answer.get('error')}")
+                return answer.get("result")
+        raise DeviceTimeout(f"{command}: no answer within {timeout:.1f}s")
+
+    def _log(self, direction: str, frame: bytes) -> None:
+        text = frame.decode("utf-8", "replace").rstrip()
+        self.transcript.append(f"{direction} {text}")
+        self.evidence.add(f"device {direction}", text[:4000])
+
+    @property
+    def identity(self) -> DeviceInfo:
+        return DeviceInfo(**self.call("INFO"))
+
+    def sign_bytes(self, data: bytes) -> bytes:
+        return base64.b64decode(self.call("SIGN", {"data": base64.b64encode(data).decode()}))
+
+    def certificate_chain(self) -> list[x509.Certificate]:
+        return [certs.load_certificate(c)[0] for c in self.call("CHAIN")]
+
+    def create_csr(self, bits: int = 2048) -> x509.CertificateSigningRequest:
+        return certs.load_csr(self.call("CSR", {"bits": bits}))[0]
+
+    def install_certificate(self, cert: x509.Certificate) -> None:
+        self.call("INSTALL", {"certificate": certs.cert_to_b64der(cert)})
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.fromisoformat(self.call("CLOCK"))
+
+    def set_clock_offset(self, offset: dt.timedelta) -> None:
+        self.call("SET_CLOCK_OFFSET", {"seconds": offset.total_seconds()})
+
+    def capture(self) -> dict[str, Any]:
+        return self.call("CAPTURE")
+
+    def reboot(self) -> None:
+        """Reboot, then wait (up to `boot_timeout`) until the device answers again."""
+        self.call("REBOOT")
+        deadline = time.monotonic() + self.boot_timeout
+        while True:
+            try:
+                self.call("INFO", timeout=0.5)
+                return
+            except DeviceTimeout:
+                if time.monotonic() > deadline:
+                    raise DeviceTimeout(
+                        f"device silent {self.boot_timeout}s after a reboot"
+                    ) from None
+
+    def close(self) -> None:
+        self.link.close()
+
+    def __repr__(self) -> str:
+        return f"FramedDevice({self.link!r})"
