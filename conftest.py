@@ -11,8 +11,10 @@ import pytest
 
 from harness.bench import (
     REFERENCE_FIDO,
+    REFERENCE_MDS,
     REFERENCE_MMS,
     Bench,
+    DeviceBench,
     FidoBench,
     MmsBench,
     parse_pinned_codes,
@@ -92,6 +94,29 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="pin the status for an unknown deviceId (default: any of 401, 403, 404)",
     )
     group.addoption(
+        "--device",
+        action="append",
+        default=[],
+        metavar="TRANSPORT",
+        help="device under test, repeatable: pty, usb (the emulated device over a real pty or "
+        "the emulated USB bus; default: both), memory, serial:<port>, usb:<vid>:<pid>[:<serial>]",
+    )
+    group.addoption(
+        "--device-trust", type=Path, help="PEM anchor(s) of a real device's certificates"
+    )
+    group.addoption(
+        "--mds-sbi-url", help="SBI base URL of a vendor MDS (default: the emulated MDS)"
+    )
+    group.addoption(
+        "--mds-launch",
+        help="command that starts the vendor MDS; {mms_url} is replaced by the reference MMS URL",
+    )
+    group.addoption(
+        "--mds-factory",
+        default=REFERENCE_MDS,
+        help="module:callable building the emulated MDS (default: the reference one)",
+    )
+    group.addoption(
         "--thumbprint-hash",
         action="append",
         default=[],
@@ -120,7 +145,27 @@ def bench(pytestconfig: pytest.Config) -> Bench:
             skew_margin=dt.timedelta(seconds=opt("--fido-skew-margin")),
             unknown_device_status=opt("--fido-unknown-device-status"),
         ),
+        device=DeviceBench(
+            transports=tuple(opt("--device") or ["pty", "usb"]),
+            mds_factory=opt("--mds-factory"),
+            mds_sbi_url=opt("--mds-sbi-url"),
+            mds_launch=opt("--mds-launch"),
+            device_trust=opt("--device-trust"),
+        ),
     )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every device scenario once per bench transport (by default: pty and USB)."""
+    if metafunc.definition.get_closest_marker("device") is None:
+        return
+    transports: list = metafunc.config.getoption("--device") or ["pty", "usb"]
+    if metafunc.definition.get_closest_marker("usb_only"):
+        transports = [t for t in transports if t.startswith("usb")] or [
+            pytest.param("none", marks=pytest.mark.skip(reason="no USB device on this bench"))
+        ]
+    metafunc.fixturenames.append("device_transport")
+    metafunc.parametrize("device_transport", transports, indirect=True)
 
 
 def pytest_bdd_apply_tag(tag: str, function: object) -> bool | None:

@@ -83,12 +83,36 @@ class FidoBench:
         return load_factory(self.service_factory, "--fido-service")
 
 
+REFERENCE_MDS = "harness.mds.service:EmulatedMds"
+
+
+@dataclass(frozen=True)
+class DeviceBench:
+    """The devices and the MDS the device-conformance scenarios drive."""
+
+    transports: tuple[str, ...] = ("pty", "usb")
+    mds_factory: str = REFERENCE_MDS
+    mds_sbi_url: str | None = None
+    mds_launch: str | None = None
+    device_trust: Path | None = None
+    timeout: float = 5.0
+
+    def mds(self) -> Callable[..., Any]:
+        """The emulated MDS factory named by `mds_factory`."""
+        return load_factory(self.mds_factory, "--mds-factory")
+
+    def extra_device_anchors(self) -> list[x509.Certificate]:
+        """Trust anchors of a real device's certificates, for the reference MMS."""
+        return _load_pems(self.device_trust, "--device-trust") if self.device_trust else []
+
+
 @dataclass(frozen=True)
 class Bench:
     """Everything under test in one run."""
 
     mms: MmsBench = field(default_factory=MmsBench)
     fido: FidoBench = field(default_factory=FidoBench)
+    device: DeviceBench = field(default_factory=DeviceBench)
 
 
 def load_factory(spec: str, setting: str) -> Callable[..., Any]:

@@ -88,3 +88,9 @@ def fido_client(fido_target: Target, bench: Bench, evidence: Evidence) -> Iterat
         fido_target.embedded.reset()
     with FidoClient(fido_target.url, evidence, timeout=bench.fido.http_timeout) as client:
         yield client
+
+
+@pytest.fixture
+def device_transport(request: pytest.FixtureRequest) -> str:
+    """The transport this run of a device scenario uses (parametrized in the root conftest)."""
+    return request.param

@@ -88,6 +88,19 @@ class DeviceRegistry(SqliteStore):
                 ),
             )  # fmt: skip
 
+    def enroll(self, record: DeviceRecord) -> None:
+        """Add or replace one device (e.g. a real bench device, as it reports itself)."""
+        self._run("DELETE FROM certificates WHERE serial_number = ?", (record.serial_number,))
+        self._run("DELETE FROM devices WHERE serial_number = ?", (record.serial_number,))
+        self._run(
+            "INSERT INTO devices VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                record.serial_number, record.model_id, record.provider_id, record.bio_type,
+                record.purpose, int(record.whitelisted), _ts(record.whitelist_valid_until),
+                record.device_code, None, _ts(record.key_expiry),
+            ),
+        )  # fmt: skip
+
     def get(self, serial_number: str) -> DeviceRecord | None:
         rows = self._run(
             "SELECT serial_number, model_id, provider_id, bio_type, purpose, whitelisted,"

@@ -8,10 +8,12 @@ string) gets HTTP 400 with a JSON error; nothing a client sends yields HTTP 500.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography import x509
@@ -19,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from harness.clock import Clock, SystemClock, iso
 from harness.device.identity import DeviceIdentity
-from harness.jose.jws import InvalidJws, sign, verify
+from harness.jose.jws import InvalidJws, peek, sign, verify
 from harness.mms import protocol
 from harness.mms.protocol import ResponseCode
 from harness.pki import certs
@@ -35,6 +37,33 @@ UNVERIFIED_CODES = {
     "untrusted_chain": ResponseCode.INVALID_DEVICE,
     "malformed": ResponseCode.UNABLE_TO_GENERATE_RESPONSE,
 }
+
+
+@dataclass
+class RecordedRequest:
+    """One request as the server received it: decoded, verified or not, and how it answered."""
+
+    api: str
+    received_at: dt.datetime
+    token: str
+    header: dict[str, Any] | None
+    payload: dict[str, Any] | None
+    problem: str | None
+    response_code: int = 0
+    answer: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class MmsScript:
+    """What a scenario tells the reference MMS to answer next.
+
+    `snapshot_overrides` are forced into the next `snapshot_answers` snapshot answers (-1: all);
+    `forced_codes` answer the next request of an API with a code, once.
+    """
+
+    snapshot_overrides: dict[str, str] = field(default_factory=dict)
+    snapshot_answers: int = 1
+    forced_codes: dict[str, ResponseCode] = field(default_factory=dict)
 
 
 class MmsError(Exception):
@@ -68,17 +97,25 @@ class MmsService:
         policy: MmsPolicy | None = None,
         clock: Clock | None = None,
     ) -> None:
-        self.material = material
+        self.initial_material = material
         self.registry = registry
         self.devices = devices
-        self.policy = policy or MmsPolicy()
+        self.initial_policy = policy or MmsPolicy()
         self.clock = clock or SystemClock()
         self.reset()
 
     def reset(self) -> None:
-        """Back to the seeded state of the fixture devices, faults cleared."""
+        """Back to the seeded state of the fixture devices: faults, script, records cleared."""
+        self.material = self.initial_material
+        self.policy = dataclasses.replace(self.initial_policy)
+        self.script = MmsScript()
+        self.recorded: list[RecordedRequest] = []
         self.registry.available = True
         self.registry.seed(self.devices, self.clock.now())
+
+    def change_encryption_cert(self, cert: x509.Certificate) -> None:
+        """From now on hand out (and report the thumbprint of) another encryption certificate."""
+        self.material = dataclasses.replace(self.material, encryption_cert=cert)
 
     def close(self) -> None:
         self.registry.close()
@@ -97,14 +134,20 @@ class MmsService:
     def answer(self, api: str, token: str) -> dict[str, Any]:
         """The answer payload for one envelope (never raises)."""
         request: dict[str, Any] = {}
+        record = RecordedRequest(api, self.clock.now(), token, None, None, None)
+        self.recorded.append(record)
         try:
-            request = self.verify_request(token)
+            record.header = peek(token)[0]
+            record.payload = request = self.verify_request(token)
             if api not in protocol.APIS:
                 raise MmsError(ResponseCode.UNABLE_TO_GENERATE_RESPONSE, f"unknown API {api!r}")
+            if api in self.script.forced_codes:
+                raise MmsError(self.script.forced_codes.pop(api), "scripted by the scenario")
             device = self.check_device(request)
             fields = getattr(self, _HANDLERS[api])(request, device)
             code, detail = ResponseCode.SUCCESS, ""
         except InvalidJws as exc:
+            record.problem = f"{exc.reason}: {exc.detail}"
             fields, code, detail = {}, UNVERIFIED_CODES[exc.reason], str(exc)
         except MmsError as exc:
             fields, code, detail = {}, exc.code, exc.detail
@@ -113,13 +156,15 @@ class MmsService:
         except Exception:  # a real internal fault, reported as the spec's -1001
             log.exception("MMS failed to answer %s", api)
             fields, code, detail = {}, ResponseCode.UNABLE_TO_GENERATE_RESPONSE, "internal error"
+        record.response_code = int(code)
         description = protocol.DESCRIPTIONS[code] + (f": {detail}" if detail else "")
-        return {
+        record.answer = {
             **self.echo(api, request),
             **fields,
             "responseCode": str(int(code)),
             "description": description,
         }
+        return record.answer
 
     def verify_request(self, token: str) -> dict[str, Any]:
         """Verify the envelope JWS against the vendor root; its payload must be an object."""
@@ -169,7 +214,7 @@ class MmsService:
             _version(policy.current_mds_version),
         )
         expiry = device.key_expiry
-        return {
+        answer = {
             "deviceCodeUUID": device.device_code or "",
             "serverTimeStamp": iso(now),
             "isWhiteListed": _flag(device.whitelisted),
@@ -183,6 +228,10 @@ class MmsService:
             "snapshotValidity": iso(now + policy.snapshot_validity),
             "bannerMessage": policy.banner,
         }
+        if self.script.snapshot_answers != 0 and self.script.snapshot_overrides:
+            answer.update(self.script.snapshot_overrides)
+            self.script.snapshot_answers -= 1
+        return answer
 
     def encryption_cert(self, request: dict[str, Any], device: DeviceRecord) -> dict[str, Any]:
         if device.purpose == "Registration":

@@ -1,0 +1,82 @@
+"""Open the bench device from a transport spec: emulated (in memory, over a pty, over emulated
+USB) or real (a serial port, a USB VID:PID)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from harness.device.emulated import EmulatedDevice
+from harness.device.firmware import Firmware
+from harness.device.identity import DeviceIdentity
+from harness.device.interface import Device
+from harness.device.pty_host import PtyHost
+from harness.device.remote import FramedDevice
+from harness.device.serial_link import SerialLink
+from harness.device.usb_emulated import EmulatedGadget, EmulatedUsbBackend
+from harness.device.usb_link import UsbLink
+from harness.evidence import Evidence
+
+# pid.codes' test VID:PID, used by the emulated USB gadget.
+EMULATED_VID, EMULATED_PID = 0x1209, 0x0001
+EMULATED_TRANSPORTS = ("memory", "pty", "usb")
+
+
+class TransportSpecError(ValueError):
+    """A --device value that names no transport."""
+
+
+@dataclass
+class BenchDevice:
+    """A device opened for a scenario, with what is behind it when it is emulated."""
+
+    device: Device
+    transport: str
+    emulated: EmulatedDevice | None = None
+    firmware: Firmware | None = None
+    usb_link: UsbLink | None = None
+    _cleanup: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    @property
+    def real(self) -> bool:
+        return self.emulated is None
+
+    def close(self) -> None:
+        for step in reversed(self._cleanup):
+            step()
+
+
+def connect(
+    spec: str, identity: DeviceIdentity, evidence: Evidence, timeout: float = 5.0
+) -> BenchDevice:
+    """Open a device. `spec`: memory | pty | usb (emulated `identity`), serial:<port or URL>,
+    usb:<vid>:<pid>[:<serial>] (hex ids; a real device, which reports its own identity)."""
+    kind, _, rest = spec.partition(":")
+    if spec in EMULATED_TRANSPORTS:
+        emulated = EmulatedDevice(identity)
+        if spec == "memory":
+            return BenchDevice(emulated, spec, emulated)
+        firmware = Firmware(emulated)
+        if spec == "pty":
+            host = PtyHost(firmware).start()
+            device = FramedDevice(SerialLink(host.port), timeout, evidence)
+            return BenchDevice(device, spec, emulated, firmware, None, [host.stop, device.close])
+        gadget = EmulatedGadget(firmware, EMULATED_VID, EMULATED_PID, identity.serial_number)
+        bus = EmulatedUsbBackend([gadget])
+        link = UsbLink(EMULATED_VID, EMULATED_PID, identity.serial_number, bus)
+        device = FramedDevice(link, timeout, evidence)
+        return BenchDevice(device, spec, emulated, firmware, link, [device.close])
+    if kind == "serial" and rest:
+        device = FramedDevice(SerialLink(rest), timeout, evidence)
+        return BenchDevice(device, spec, _cleanup=[device.close])
+    if kind == "usb" and rest:
+        vid, pid, *serial = rest.split(":")
+        try:
+            link = UsbLink(int(vid, 16), int(pid, 16), serial[0] if serial else None)
+        except ValueError as exc:
+            raise TransportSpecError(f"--device {spec!r}: VID and PID are hex numbers") from exc
+        device = FramedDevice(link, timeout, evidence)
+        return BenchDevice(device, spec, None, None, link, [device.close])
+    raise TransportSpecError(
+        f"--device {spec!r}: use memory, pty, usb, serial:<port> or usb:<vid>:<pid>[:<serial>]"
+    )

@@ -1,0 +1,46 @@
+"""The harness's view of any MDS through its SBI HTTP surface (emulated or a vendor's)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from harness.evidence import Evidence
+
+
+class SbiClient:
+    """Calls an MDS's SBI at `base_url` (e.g. http://127.0.0.1:4501) and records each exchange."""
+
+    def __init__(self, base_url: str, evidence: Evidence | None = None, timeout: float = 10.0):
+        self.base_url = base_url.rstrip("/")
+        self.evidence = evidence or Evidence()
+        self._http = httpx.Client(timeout=timeout)
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        url = self.base_url + path
+        response = self._http.request(method, url, json=body)
+        self.evidence.add(
+            f"SBI {method}",
+            {"url": url, "request": body, "status": response.status_code, "answer": response.text},
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def discover(self) -> list[dict[str, Any]]:
+        return self._call("MOSIPDISC", "/device", {"type": "Biometric Device"})
+
+    def device_info(self) -> list[dict[str, Any]]:
+        return self._call("MOSIPDINFO", "/info")
+
+    def capture(self, registration: bool = False) -> dict[str, Any]:
+        body = {"env": "Developer", "purpose": "Registration" if registration else "Auth",
+                "specVersion": "0.9.5", "timeout": 10000, "transactionId": "bioharness",
+                "bio": [{"type": "Biometric Device", "count": 1}]}  # fmt: skip
+        return self._call("RCAPTURE" if registration else "CAPTURE", "/capture", body)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __repr__(self) -> str:
+        return f"SbiClient({self.base_url})"
