@@ -34,6 +34,8 @@ scenarios("device")
 
 BIO_TYPES = ("Finger", "Iris", "Face")
 PURPOSES = ("Auth", "Registration")
+MAX_WAIT = 60.0  # seconds: the longest any step waits for the MDS to act
+SETTLE = 5.0  # seconds an MDS gets to finish acting on an answer before a check reads its state
 
 
 @dataclass
@@ -59,11 +61,18 @@ def _mms(mms_target) -> MmsService:
 
 
 def _wait_until(condition, seconds: float, what: str) -> None:
+    if not _settles(condition, seconds):
+        raise AssertionError(f"{what}: not within {seconds:.0f}s")
+
+
+def _settles(condition, seconds: float = SETTLE) -> bool:
+    """Whether `condition` becomes true within `seconds` (the MDS works in its own threads)."""
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {seconds:.0f}s")
+            return False
         time.sleep(0.05)
+    return True
 
 
 # --- Given -----------------------------------------------------------------------------------
@@ -154,13 +163,21 @@ def mds_starts(dev: DeviceScenario) -> None:
     dev.sbi = dev.mds.start()
 
 
-@when(parsers.re(r"the MDS has refreshed its snapshot (?P<times>\d+) times?"))
-def refreshed(dev: DeviceScenario, times: str) -> None:
+@when(
+    parsers.re(
+        r"the MDS has refreshed its snapshot (?P<times>\d+) times?"
+        r"(?: within (?P<seconds>\d+) seconds)?$"
+    )
+)
+def refreshed(dev: DeviceScenario, times: str, seconds: str | None) -> None:
+    """Wait for more snapshot requests: within `seconds`, else within the validity they renew
+    (never longer than MAX_WAIT, so a server policy of hours cannot hang the run)."""
     target = len(dev.records(protocol.SNAPSHOT)) + int(times)
     validity = dev.mms.policy.snapshot_validity.total_seconds()
+    limit = float(seconds) if seconds else min(validity * int(times) + 5, MAX_WAIT)
     _wait_until(
         lambda: len(dev.records(protocol.SNAPSHOT)) >= target,
-        validity * int(times) + 5,
+        limit,
         f"{times} more snapshot requests",
     )
 
@@ -185,11 +202,12 @@ def seconds_pass(seconds: int) -> None:
 
 @then(parsers.re(r"the MMS received an? (?P<api>msb\w+) request$"))
 def received(dev: DeviceScenario, api: str) -> None:
-    assert dev.records(api), f"the MMS received no {api} request"
+    assert _settles(lambda: bool(dev.records(api))), f"the MMS received no {api} request"
 
 
 @then(parsers.re(r"the MMS received (?P<count>\d+) (?P<api>msb\w+) requests?$"))
 def received_count(dev: DeviceScenario, count: str, api: str) -> None:
+    _settles(lambda: len(dev.records(api)) >= int(count))
     got = len(dev.records(api))
     assert got == int(count), f"the MMS received {got} {api} requests, expected {count}"
 
@@ -298,8 +316,10 @@ def later_snapshot_code(dev: DeviceScenario) -> None:
 
 @then(parsers.parse('the SBI reports the device "{status}"'))
 def sbi_status(dev: DeviceScenario, status: str) -> None:
-    assert dev.sbi is not None
-    got = dev.sbi.discover()[0]["deviceStatus"]
+    sbi = dev.sbi
+    assert sbi is not None
+    _settles(lambda: sbi.discover()[0]["deviceStatus"] == status)
+    got = sbi.discover()[0]["deviceStatus"]
     assert got == status, f"SBI deviceStatus is {got!r}, expected {status!r}"
 
 

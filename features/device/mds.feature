@@ -118,7 +118,7 @@ Feature: An MDS keeps its device in sync with the management server
     Given the MMS answers the next msbDeviceSnapshot with -1001
     And the bench device as "finger-auth"
     When the MDS starts
-    And the MDS has refreshed its snapshot 1 time
+    And the MDS has refreshed its snapshot 1 time within 5 seconds
     Then the SBI reports the device "Ready"
 
   @req:DEV-USB-SERIAL @usb_only

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import threading
 import time
 from abc import ABC, abstractmethod
 from typing import Any
@@ -46,8 +47,9 @@ class Link(ABC):
 class FramedDevice(Device):
     """Implements Device by sending protocol frames over a Link, each with a timeout.
 
-    A lost link is reopened once per call; a device that stays silent gives DeviceTimeout.
-    Every frame in both directions is recorded as a transcript in `evidence`.
+    One command is in flight at a time (calls from several threads queue on a lock). A lost
+    link is reopened once per call; a device that stays silent gives DeviceTimeout. Every frame
+    in both directions is recorded as a transcript in `evidence`.
     """
 
     capabilities = frozenset({CLOCK_CONTROL, REBOOT, CAPTURE})
@@ -66,16 +68,23 @@ class FramedDevice(Device):
         self.transcript: list[str] = []
         self._seq = 0
         self._buffer = framing.LineBuffer()
+        self._one_at_a_time = threading.Lock()
 
     def call(
         self, command: str, args: dict[str, Any] | None = None, timeout: float | None = None
     ) -> Any:
-        """Send one command and return its result, within `timeout` seconds."""
+        """Send one command and return its result, within `timeout` seconds (plus as long again
+        waiting for a command from another thread to finish)."""
+        timeout = timeout or self.timeout
+        if not self._one_at_a_time.acquire(timeout=timeout):
+            raise DeviceTimeout(f"{command}: device busy with another command for {timeout:.1f}s")
         try:
-            return self._call(command, args or {}, timeout or self.timeout)
+            return self._call(command, args or {}, timeout)
         except DeviceDisconnected:
             self.link.reconnect()
-            return self._call(command, args or {}, timeout or self.timeout)
+            return self._call(command, args or {}, timeout)
+        finally:
+            self._one_at_a_time.release()
 
     def _call(self, command: str, args: dict[str, Any], timeout: float) -> Any:
         self._seq += 1

@@ -86,9 +86,7 @@ class EmulatedMds:
 
     def _sync(self) -> None:
         answer = self._answer(self.session.snapshot())
-        code = self.last_code = int(
-            answer.get("responseCode", ResponseCode.UNABLE_TO_GENERATE_RESPONSE)
-        )
+        code = self.last_code = _code(answer)
         if code == ResponseCode.INVALID_DEVICE_CODE:
             self.session.device_code = ""  # a stale code: ask again as an unregistered device
             answer = self._answer(self.session.snapshot())

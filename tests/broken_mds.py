@@ -1,0 +1,76 @@
+"""Deliberately broken variants of the emulated MDS, each with one defect.
+
+Loaded by the device features through `--mds-factory tests.broken_mds:<name>`;
+tests/test_suite_detects_broken_servers.py asserts the suite fails the scenarios each breaks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from harness.jose.jws import Signer
+from harness.mds.service import EmulatedMds
+from harness.pki.material import fixture_pki
+
+
+class NeverRefreshes(EmulatedMds):
+    """Asks for one snapshot and never again."""
+
+    def _seconds_to_next_sync(self) -> float:
+        return 3600.0
+
+
+class IgnoresKeyRotation(EmulatedMds):
+    """Does not rotate when mandatoryKeyRotation is true."""
+
+    def rotate_key(self) -> None:
+        return None
+
+
+class CapturesAfterExpiry(EmulatedMds):
+    """Keeps capturing when the snapshot has expired."""
+
+    def snapshot_valid(self) -> bool:
+        return True
+
+
+class ReusesTransactionIds(EmulatedMds):
+    """Sends every request with the same uniqueTransactionId."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.session.overrides["uniqueTransactionId"] = "bioharness-reused-id"
+
+
+class SignsWithAnotherKey(EmulatedMds):
+    """Signs envelopes with a key that is not its x5c certificate's."""
+
+    def __init__(self, device: Any, config: Any, *args: Any, **kwargs: Any) -> None:
+        impostor = Signer(fixture_pki().key("foreign-signing"), config.signer.chain)
+        super().__init__(device, dataclasses.replace(config, signer=impostor), *args, **kwargs)
+
+
+class FetchesCertificateEveryTime(EmulatedMds):
+    """Asks for the encryption certificate on every snapshot, changed or not."""
+
+    def refresh_encryption_cert(self, thumbprint: str) -> None:
+        self.encryption_cert = None
+        super().refresh_encryption_cert(thumbprint)
+
+
+class KeepsItsOwnClock(EmulatedMds):
+    """Never adopts serverTimeStamp."""
+
+    def adopt_server_time(self, server_time: dt.datetime) -> None:
+        return None
+
+
+never_refreshes = NeverRefreshes
+ignores_key_rotation = IgnoresKeyRotation
+captures_after_expiry = CapturesAfterExpiry
+reuses_transaction_ids = ReusesTransactionIds
+signs_with_another_key = SignsWithAnotherKey
+fetches_certificate_every_time = FetchesCertificateEveryTime
+keeps_its_own_clock = KeepsItsOwnClock
