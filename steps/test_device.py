@@ -187,6 +187,19 @@ def cert_changes(dev: DeviceScenario) -> None:
     dev.mms.change_encryption_cert(fixture_pki().cert("mosip-encryption-next"))
 
 
+@when("the device is unplugged")
+def unplug(dev: DeviceScenario) -> None:
+    if dev.bench_device.cable is None:
+        pytest.skip("this bench cannot unplug its device")
+    dev.bench_device.cable.unplug()
+
+
+@when("the device is plugged in again")
+def plug_in(dev: DeviceScenario) -> None:
+    assert dev.bench_device.cable is not None
+    dev.bench_device.cable.plug_in()
+
+
 @when("the MMS stops answering")
 def mms_down(dev: DeviceScenario) -> None:
     dev.mms.registry.available = False

@@ -121,6 +121,16 @@ Feature: An MDS keeps its device in sync with the management server
     And the MDS has refreshed its snapshot 1 time within 5 seconds
     Then the SBI reports the device "Ready"
 
+  @req:DEV-UNPLUG
+  Scenario: An unplugged device is reported, and works again once plugged back in
+    Given the bench device as "finger-auth"
+    When the MDS starts
+    And the device is unplugged
+    Then the SBI reports the device "Not Ready"
+    And a capture through the SBI is refused with error "102"
+    When the device is plugged in again
+    Then a capture through the SBI succeeds and the device signed it
+
   @req:DEV-USB-SERIAL @usb_only
   Scenario: The USB serial-number string is the serialNumber the MDS sends
     Given the bench device as "finger-auth"

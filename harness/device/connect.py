@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from harness.device.emulated import EmulatedDevice
 from harness.device.firmware import Firmware
@@ -26,6 +27,14 @@ class TransportSpecError(ValueError):
     """A --device value that names no transport."""
 
 
+class Cable(Protocol):
+    """What connects an emulated device to the harness, and can be pulled and put back."""
+
+    def unplug(self) -> None: ...
+
+    def plug_in(self) -> None: ...
+
+
 @dataclass
 class BenchDevice:
     """A device opened for a scenario, with what is behind it when it is emulated."""
@@ -35,6 +44,7 @@ class BenchDevice:
     emulated: EmulatedDevice | None = None
     firmware: Firmware | None = None
     usb_link: UsbLink | None = None
+    cable: Cable | None = None
     _cleanup: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     @property
@@ -60,12 +70,14 @@ def connect(
         if spec == "pty":
             host = PtyHost(firmware).start()
             device = FramedDevice(SerialLink(host.port), timeout, evidence)
-            return BenchDevice(device, spec, emulated, firmware, None, [host.stop, device.close])
+            return BenchDevice(
+                device, spec, emulated, firmware, None, host, [host.stop, device.close]
+            )
         gadget = EmulatedGadget(firmware, EMULATED_VID, EMULATED_PID, identity.serial_number)
         bus = EmulatedUsbBackend([gadget])
         link = UsbLink(EMULATED_VID, EMULATED_PID, identity.serial_number, bus)
         device = FramedDevice(link, timeout, evidence)
-        return BenchDevice(device, spec, emulated, firmware, link, [device.close])
+        return BenchDevice(device, spec, emulated, firmware, link, gadget, [device.close])
     if kind == "serial" and rest:
         device = FramedDevice(SerialLink(rest), timeout, evidence)
         return BenchDevice(device, spec, _cleanup=[device.close])
@@ -76,7 +88,7 @@ def connect(
         except ValueError as exc:
             raise TransportSpecError(f"--device {spec!r}: VID and PID are hex numbers") from exc
         device = FramedDevice(link, timeout, evidence)
-        return BenchDevice(device, spec, None, None, link, [device.close])
+        return BenchDevice(device, spec, usb_link=link, _cleanup=[device.close])
     raise TransportSpecError(
         f"--device {spec!r}: use memory, pty, usb, serial:<port> or usb:<vid>:<pid>[:<serial>]"
     )

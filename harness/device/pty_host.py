@@ -6,8 +6,11 @@ import contextlib
 import os
 import pty
 import select
+import shutil
+import tempfile
 import threading
 import tty
+from pathlib import Path
 
 from harness.device.firmware import Firmware
 from harness.device.framing import FrameError, LineBuffer
@@ -16,23 +19,27 @@ from harness.device.framing import FrameError, LineBuffer
 class PtyHost:
     """A pty whose far end runs `firmware`; `port` is the path to open with pyserial.
 
-    `unplug()` closes the device side (reads on the port fail); `plug_in()` serves a new pty,
-    whose path is again `port`.
+    `port` is a stable link to the current pty, as /dev/serial/by-id is to a real device:
+    `unplug()` closes the pty (the port fails and cannot be opened), `plug_in()` serves a new
+    pty behind the same `port`.
     """
 
     def __init__(self, firmware: Firmware) -> None:
         self.firmware = firmware
-        self.port = ""
+        self._dir = Path(tempfile.mkdtemp(prefix="bioharness-pty-"))
+        self.port = str(self._dir / "device")
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
-        self._master = -1
+        self._master = self._slave = -1
 
     def start(self) -> PtyHost:
-        self._master, slave = pty.openpty()
-        tty.setraw(slave)  # no line discipline: frames pass byte for byte
+        self._master, self._slave = pty.openpty()
+        tty.setraw(self._slave)  # no line discipline: frames pass byte for byte
         tty.setraw(self._master)
-        self.port = os.ttyname(slave)
-        self._slave = slave
+        link = self._dir / "device.new"
+        link.unlink(missing_ok=True)
+        link.symlink_to(os.ttyname(self._slave))
+        link.replace(self.port)
         self._stop.clear()
         self._thread = threading.Thread(target=self._serve, name="pty-firmware", daemon=True)
         self._thread.start()
@@ -58,22 +65,25 @@ class PtyHost:
                     os.write(self._master, answer)
 
     def unplug(self) -> None:
-        """Stop serving and close both ends: the port disappears."""
+        """Stop serving and close both ends: the port fails and cannot be opened."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(2)
         for fd in (self._master, self._slave):
             with contextlib.suppress(OSError):
                 os.close(fd)
-        self._master = -1
+        self._master = self._slave = -1
+        Path(self.port).unlink(missing_ok=True)
 
     def plug_in(self) -> None:
-        """Serve again (a new pty; `port` changes, as a re-enumerated device's may)."""
+        """Serve again on a new pty behind the same `port`."""
         self.start()
 
     def stop(self) -> None:
+        """Unplug for good and remove the port link."""
         if self._master >= 0:
             self.unplug()
+        shutil.rmtree(self._dir, ignore_errors=True)
 
     def __enter__(self) -> PtyHost:
         return self.start()

@@ -92,18 +92,25 @@ class FramedDevice(Device):
         self._log(">", frame)
         self.link.write(frame, timeout)
         deadline = time.monotonic() + timeout
+        damaged: list[str] = []
         while (left := deadline - time.monotonic()) > 0:
             for line in self._buffer.feed(self.link.read(min(left, 0.2))):
                 self._log("<", line)
                 try:
                     answer = framing.decode(line)
-                except framing.FrameError:
+                except framing.FrameError as exc:
+                    damaged.append(str(exc))
                     continue
                 if answer.get("seq") != self._seq:
-                    continue
+                    continue  # a late answer to an earlier, timed-out command
                 if not answer.get("ok"):
                     raise DeviceRefused(f"{command}: {answer.get('error')}")
                 return answer.get("result")
+        if damaged:
+            raise DeviceTimeout(
+                f"{command}: no valid answer within {timeout:.1f}s; "
+                f"{len(damaged)} damaged frame(s), the last: {damaged[-1]}"
+            )
         raise DeviceTimeout(f"{command}: no answer within {timeout:.1f}s")
 
     def _log(self, direction: str, frame: bytes) -> None:

@@ -26,7 +26,7 @@ LANGID_EN_US = 0x0409
 class EmulatedGadget:
     """One device on the emulated bus: descriptors, strings, and firmware behind bulk endpoints.
 
-    `plugged = False` makes it vanish from the bus and fail every transfer (an unplug).
+    `unplug()` makes it vanish from the bus and fail every transfer; `plug_in()` brings it back.
     """
 
     def __init__(
@@ -63,6 +63,17 @@ class EmulatedGadget:
         self._incoming = LineBuffer()
         self._outgoing = bytearray()
         self._ready = threading.Condition()
+
+    def unplug(self) -> None:
+        """Vanish from the bus: every transfer fails, a pending read returns at once."""
+        with self._ready:
+            self.plugged = False
+            self._outgoing.clear()
+            self._ready.notify_all()
+
+    def plug_in(self) -> None:
+        """Appear on the bus again."""
+        self.plugged = True
 
     def receive(self, data: bytes) -> None:
         """Bytes written to the OUT endpoint; complete frames go to the firmware."""

@@ -62,7 +62,7 @@ class EmulatedMds:
             config.mms_url, config.server_trust, evidence=self.evidence, timeout=config.http_timeout
         )
         self.session = MmsSession(self.client, device, config.signer, config.info, device_code)
-        self.purpose = device.identity.purpose
+        self.identity = device.identity  # who the device is, read once when the MDS starts
         self.valid_until: dt.datetime | None = None
         self.encryption_cert: x509.Certificate | None = None
         self.status = NOT_READY
@@ -106,7 +106,7 @@ class EmulatedMds:
             self.session.device_code = answer["deviceCodeUUID"]
         if _flag(answer.get("mandatoryKeyRotation")):
             self.rotate_key()
-        if self.purpose != "Registration":
+        if self.identity.purpose != "Registration":
             self.refresh_encryption_cert(str(answer.get("encryptionCertThumbprint", "")))
 
     def adopt_server_time(self, server_time: dt.datetime) -> None:
@@ -194,7 +194,7 @@ class EmulatedMds:
     close = stop
 
     def __repr__(self) -> str:
-        return f"EmulatedMds({self.device.identity.serial_number}, {self.status})"
+        return f"EmulatedMds({self.identity.serial_number}, {self.status})"
 
 
 def _code(answer: dict[str, Any]) -> int:

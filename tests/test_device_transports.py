@@ -1,0 +1,255 @@
+"""One Device interface, three transports: the emulated device in memory, its firmware on a real
+pty through pyserial, and on the emulated USB bus through the real pyusb core."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import threading
+from collections.abc import Iterator
+
+import pytest
+import usb.core
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+
+from harness.device import framing
+from harness.device.connect import (
+    EMULATED_PID,
+    EMULATED_VID,
+    BenchDevice,
+    TransportSpecError,
+    connect,
+)
+from harness.device.identity import fixture_devices
+from harness.device.interface import DeviceDisconnected, DeviceRefused, DeviceTimeout
+from harness.device.remote import FramedDevice
+from harness.device.usb_emulated import EmulatedGadget, EmulatedUsbBackend
+from harness.evidence import Evidence
+from harness.pki import certs
+from harness.pki.material import fixture_pki
+
+FINGER = fixture_devices()["finger-auth"]
+
+
+@pytest.fixture(params=["memory", "pty", "usb"])
+def bench(request: pytest.FixtureRequest) -> Iterator[BenchDevice]:
+    opened = connect(request.param, FINGER, Evidence(), timeout=2.0)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(params=["pty", "usb"])
+def wired(request: pytest.FixtureRequest) -> Iterator[BenchDevice]:
+    """An emulated device behind a transport, with the firmware and cable reachable."""
+    opened = connect(request.param, FINGER, Evidence(), timeout=0.5)
+    assert isinstance(opened.device, FramedDevice)
+    opened.device.boot_timeout = 3.0
+    yield opened
+    opened.close()
+
+
+def _issue(csr: x509.CertificateSigningRequest) -> x509.Certificate:
+    """A certificate for the CSR's key from the fixture device CA (as an MMS would issue)."""
+    pki, now = fixture_pki(), dt.datetime.now(dt.UTC)
+    ca = pki.cert("device-ca")
+    return certs.issue_certificate(
+        subject=csr.subject, public_key=csr.public_key(), issuer=ca.subject,
+        issuer_key=pki.key("device-ca"), not_before=now, not_after=now + dt.timedelta(days=30),
+        ca=False,
+    )  # fmt: skip
+
+
+# --- same behaviour on every transport ------------------------------------------------------
+
+
+def test_identity_is_the_fixture_devices(bench: BenchDevice) -> None:
+    info = bench.device.identity
+    assert info.serial_number == FINGER.serial_number
+    assert (info.make, info.model_id, info.bio_type) == (FINGER.make, FINGER.model_id, "Finger")
+    assert info.firmware == FINGER.firmware
+
+
+def test_signature_verifies_with_the_device_certificate(bench: BenchDevice) -> None:
+    data = b"bioharness sign test"
+    signature = bench.device.sign_bytes(data)
+    public = bench.device.certificate.public_key()
+    public.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+    chain = bench.device.certificate_chain()
+    assert chain[1] == fixture_pki().cert("device-ca")
+
+
+def test_csr_then_install_switches_to_the_new_key(bench: BenchDevice) -> None:
+    original = bench.device.certificate
+    csr = bench.device.create_csr()
+    assert csr.is_signature_valid and csr.public_key().key_size == 2048
+    issued = _issue(csr)
+    bench.device.install_certificate(issued)
+    assert bench.device.certificate == issued != original
+    signature = bench.device.sign_bytes(b"x")
+    issued.public_key().verify(signature, b"x", padding.PKCS1v15(), hashes.SHA256())
+
+
+def test_installing_a_certificate_for_another_key_is_refused(bench: BenchDevice) -> None:
+    bench.device.create_csr()
+    foreign = fixture_pki().cert("device-iris-registration")
+    with pytest.raises((DeviceRefused, ValueError), match="pending key"):
+        bench.device.install_certificate(foreign)
+
+
+def test_clock_offset_moves_the_device_clock(bench: BenchDevice) -> None:
+    bench.device.set_clock_offset(dt.timedelta(hours=-2))
+    drift = bench.device.now() - dt.datetime.now(dt.UTC)
+    assert abs(drift + dt.timedelta(hours=2)) < dt.timedelta(seconds=5)
+
+
+def test_capture_returns_a_sample_and_its_hash(bench: BenchDevice) -> None:
+    sample = bench.device.capture()
+    assert sample["bioType"] == "Finger"
+    assert hashlib.sha256(base64.b64decode(sample["data"])).hexdigest() == sample["hash"]
+
+
+def test_reboot_returns_and_loses_the_pending_key(bench: BenchDevice) -> None:
+    csr = bench.device.create_csr()
+    bench.device.reboot()
+    assert bench.device.identity.serial_number == FINGER.serial_number
+    with pytest.raises((DeviceRefused, ValueError), match="no key is pending"):
+        bench.device.install_certificate(_issue(csr))
+
+
+# --- faults on the wire ---------------------------------------------------------------------
+
+
+def test_a_hung_device_times_out(wired: BenchDevice) -> None:
+    assert wired.firmware is not None
+    wired.firmware.hung = True
+    with pytest.raises(DeviceTimeout, match=r"INFO: no answer within 0\.5s"):
+        wired.device.identity  # noqa: B018 - the call is the test
+    wired.firmware.hung = False
+    assert wired.device.identity.serial_number == FINGER.serial_number
+
+
+def test_a_device_that_never_comes_back_from_reboot_times_out(wired: BenchDevice) -> None:
+    assert wired.firmware is not None and isinstance(wired.device, FramedDevice)
+    wired.firmware.boot_seconds = 60
+    wired.device.boot_timeout = 1.0
+    with pytest.raises(DeviceTimeout, match="after a reboot"):
+        wired.device.reboot()
+
+
+def test_unplug_is_a_clear_error_and_replug_reconnects(wired: BenchDevice) -> None:
+    assert wired.cable is not None
+    wired.cable.unplug()
+    with pytest.raises(DeviceDisconnected):
+        wired.device.capture()
+    wired.cable.plug_in()
+    assert wired.device.identity.serial_number == FINGER.serial_number
+
+
+def test_every_frame_is_in_the_transcript(wired: BenchDevice) -> None:
+    assert isinstance(wired.device, FramedDevice)
+    wired.device.capture()
+    sent, answered = wired.device.transcript[-2:]
+    assert sent.startswith('> {"seq"') and '"cmd":"CAPTURE"' in sent
+    assert answered.startswith('< {"seq"') and '"ok":true' in answered
+
+
+def test_calls_from_two_threads_each_get_their_own_answer(wired: BenchDevice) -> None:
+    errors: list[BaseException] = []
+
+    def hammer(command) -> None:
+        try:
+            for _ in range(15):
+                command()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=hammer, args=(lambda: wired.device.now().tzinfo,)),
+        threading.Thread(target=hammer, args=(lambda: wired.device.capture()["hash"],)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors, errors
+
+
+def test_damaged_answers_are_named_in_the_timeout(wired: BenchDevice) -> None:
+    assert wired.firmware is not None
+    handle = wired.firmware.handle
+    wired.firmware.handle = lambda line: (handle(line) or b"")[:-3] + b"00\n"  # type: ignore[method-assign]
+    with pytest.raises(DeviceTimeout, match="damaged frame"):
+        wired.device.capture()
+
+
+# --- USB specifics --------------------------------------------------------------------------
+
+
+def test_usb_device_is_found_by_serial_number_string() -> None:
+    from harness.device.emulated import EmulatedDevice
+    from harness.device.firmware import Firmware
+    from harness.device.usb_link import UsbLink
+
+    iris = fixture_devices()["iris-registration"]
+    gadgets = [
+        EmulatedGadget(Firmware(EmulatedDevice(d)), EMULATED_VID, EMULATED_PID, d.serial_number)
+        for d in (FINGER, iris)
+    ]
+    bus = EmulatedUsbBackend(gadgets)
+    link = UsbLink(EMULATED_VID, EMULATED_PID, iris.serial_number, bus)
+    assert link.usb_serial_number == iris.serial_number
+    assert FramedDevice(link, 2.0).identity.serial_number == iris.serial_number
+    with pytest.raises(DeviceDisconnected, match="no such device"):
+        UsbLink(EMULATED_VID, EMULATED_PID, "no-such-serial", bus)
+
+
+def test_emulated_bus_serves_string_descriptors_to_pyusb() -> None:
+    from harness.device.emulated import EmulatedDevice
+    from harness.device.firmware import Firmware
+
+    gadget = EmulatedGadget(
+        Firmware(EmulatedDevice(FINGER)), EMULATED_VID, EMULATED_PID, FINGER.serial_number
+    )
+    dev = usb.core.find(idVendor=EMULATED_VID, backend=EmulatedUsbBackend([gadget]))
+    assert dev is not None
+    assert (dev.manufacturer, dev.serial_number) == ("Bioharness", FINGER.serial_number)
+    gadget.unplug()
+    with pytest.raises(usb.core.USBError):
+        dev.write(0x01, b"x", 100)
+
+
+# --- transport specs and frames -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", ["bluetooth", "serial:", "usb:", "usb:xyz:1"])
+def test_a_bad_transport_spec_says_what_is_accepted(spec: str) -> None:
+    with pytest.raises(TransportSpecError, match="--device"):
+        connect(spec, FINGER, Evidence())
+
+
+def test_a_missing_serial_port_is_a_disconnect() -> None:
+    with pytest.raises(DeviceDisconnected, match="cannot open"):
+        connect("serial:/dev/bioharness-no-such-port", FINGER, Evidence())
+
+
+def test_frames_round_trip_and_carry_a_crc() -> None:
+    frame = framing.encode({"seq": 1, "cmd": "INFO"})
+    assert frame.endswith(b"\n") and frame[-10:-9] == b"*"
+    assert framing.decode(frame) == {"seq": 1, "cmd": "INFO"}
+    damaged = frame.replace(b"INFO", b"INF0")
+    with pytest.raises(framing.FrameError, match="CRC mismatch"):
+        framing.decode(damaged)
+    with pytest.raises(framing.FrameError, match="no CRC"):
+        framing.decode(b'{"seq":1}\n')
+
+
+def test_line_buffer_splits_and_joins_frames() -> None:
+    a, b = framing.encode({"n": 1}), framing.encode({"n": 2})
+    buffer = framing.LineBuffer(limit=64)
+    assert buffer.feed((a + b)[:5]) == []
+    assert buffer.feed((a + b)[5:]) == [a, b]
+    with pytest.raises(framing.FrameError, match="no frame terminator"):
+        buffer.feed(b"x" * 65)
