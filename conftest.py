@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import os
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from harness.bench import (
     MmsBench,
     parse_pinned_codes,
 )
+from harness.device.connect import EMULATED_TRANSPORTS
+
+pytest_plugins = ["harness.report.plugin"]
 
 # Scenario tags that need the embedded reference server, with the reason shown when skipped.
 EMBEDDED_ONLY = {
@@ -102,6 +106,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "the emulated USB bus; default: both), memory, serial:<port>, usb:<vid>:<pid>[:<serial>]",
     )
     group.addoption(
+        "--device-timeout",
+        type=float,
+        default=5.0,
+        help="seconds a device gets to answer one command (default 5)",
+    )
+    group.addoption(
         "--device-trust", type=Path, help="PEM anchor(s) of a real device's certificates"
     )
     group.addoption(
@@ -115,6 +125,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--mds-factory",
         default=REFERENCE_MDS,
         help="module:callable building the emulated MDS (default: the reference one)",
+    )
+    group.addoption(
+        "--req",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="run only scenarios checking this requirement id (repeatable; wildcards: 'DEV-*')",
     )
     group.addoption(
         "--thumbprint-hash",
@@ -151,6 +168,7 @@ def bench(pytestconfig: pytest.Config) -> Bench:
             mds_sbi_url=opt("--mds-sbi-url"),
             mds_launch=opt("--mds-launch"),
             device_trust=opt("--device-trust"),
+            timeout=opt("--device-timeout"),
         ),
     )
 
@@ -177,7 +195,23 @@ def pytest_bdd_apply_tag(tag: str, function: object) -> bool | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Against an external server, skip scenarios that need the embedded one, saying why."""
+    """Keep the scenarios of the requirements asked for (--req); against an external server,
+    skip scenarios that need the embedded one, saying why."""
+    for item in items:  # one physical device: its scenarios run on one worker, one at a time
+        callspec = getattr(item, "callspec", None)
+        transport = callspec.params.get("device_transport") if callspec else None
+        if transport and transport not in EMULATED_TRANSPORTS and transport != "none":
+            item.add_marker(pytest.mark.xdist_group(f"device {transport}"))
+    wanted = config.getoption("--req")
+    if wanted:
+        keep, drop = [], []
+        for item in items:
+            ids = [mark.args[0] for mark in item.iter_markers("req")]
+            chosen = any(fnmatch.fnmatchcase(i, pattern) for i in ids for pattern in wanted)
+            (keep if chosen else drop).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
     external = {spec for spec, option in TARGET_OPTIONS.items() if config.getoption(option)}
     for item in items:
         spec = next((s for s in external if item.get_closest_marker(s)), None)

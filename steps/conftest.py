@@ -14,6 +14,7 @@ from harness.evidence import Evidence, Item
 from harness.fido.client import FidoClient
 from harness.mms.client import MmsClient
 from harness.pki.trust import TrustStore
+from harness.report.records import ADVISORY
 from harness.servers.fido.embedded import embedded_fido
 from harness.servers.mms.embedded import embedded_mms
 
@@ -28,11 +29,13 @@ def _attach(item: Item) -> None:
 
 
 @pytest.fixture
-def evidence() -> Evidence:
-    """This scenario's evidence; every item is attached to the Allure step that made it."""
+def evidence(request: pytest.FixtureRequest) -> Iterator[Evidence]:
+    """This scenario's evidence; every item is attached to the Allure step that made it, and
+    the advisories go to the conformance summary."""
     log = Evidence()
     log.subscribe(_attach)
-    return log
+    yield log
+    request.node.user_properties += [(ADVISORY, text) for text in log.advisories]
 
 
 @dataclass

@@ -27,6 +27,7 @@ from harness.mms.protocol import CERTIFICATION_LEVELS, ResponseCode
 from harness.pki import certs
 from harness.pki.material import fixture_pki
 from harness.pki.trust import TrustStore
+from harness.report.records import ENVIRONMENT
 from harness.servers.mms.registry import DeviceRecord
 from harness.servers.mms.service import MmsService, RecordedRequest
 
@@ -109,6 +110,11 @@ def bench_device(
     fixture = fixture_devices()[name]
     opened = connect(device_transport, fixture, evidence, bench.device.timeout)
     request.addfinalizer(opened.close)
+    info = opened.device.identity
+    if opened.real and info.purpose != fixture.purpose:
+        pytest.skip(
+            f"the scenario plays a {fixture.purpose} device; the bench device is {info.purpose}"
+        )
     if opened.real:
         _enroll(mms, opened, fixture, bench)
     pki = fixture_pki()
@@ -123,6 +129,11 @@ def bench_device(
         bench.device.mds_sbi_url, bench.device.mds_launch,
     )  # fmt: skip
     request.addfinalizer(mds.stop)
+    request.node.user_properties.append((
+        ENVIRONMENT,
+        f"device.{device_transport}.{info.serial_number}="
+        f"{info.make} {info.model_id}, firmware {info.firmware}",
+    ))  # fmt: skip
     return DeviceScenario(opened, fixture, mms, mds, opened.device.certificate)
 
 
@@ -157,10 +168,12 @@ def device_clock(dev: DeviceScenario, amount: str, unit: str, direction: str) ->
 
 
 @when("the MDS starts")
-def mds_starts(dev: DeviceScenario) -> None:
+def mds_starts(dev: DeviceScenario, request: pytest.FixtureRequest) -> None:
     if dev.mds.vendor and not dev.mds.launch:
         pytest.skip("the bench cannot start the vendor MDS: give --mds-launch")
     dev.sbi = dev.mds.start()
+    service_version = dev.sbi.discover()[0].get("serviceVersion", "?")
+    request.node.user_properties.append((ENVIRONMENT, f"mds.version={service_version}"))
 
 
 @when(

@@ -3,7 +3,7 @@ Feature: A device id the server does not know
   The spec's status tables give no code for an unknown deviceId (DESIGN.md errata): the suite
   expects a refusal (401, 403 or 404, or the status the bench pins), never 200 and never 500.
 
-  @req:FIDO-UNKNOWN-DEVICE
+  @req:FIDO-UNKNOWN-DEVICE @erratum
   Scenario Outline: <request> for a device id nobody knows is refused
     Given the FIDO device "alice-phone" signing with its dispatch target 1
     And the request names the device id "00000000-0000-4000-8000-000000000000"

@@ -22,7 +22,7 @@ Feature: MMS envelope and trust (Introduction of the PSA Management Server API)
       | msbEncryptionCert |
       | msbKeyRotation    |
 
-  @req:MMS-ENV-TRUST
+  @req:MMS-ENV-TRUST @erratum
   Scenario Outline: An envelope signed by an MDS certificate that is <problem> is refused
     Given the envelope is signed with the "<material>" fixture certificate
     When the device sends msbDeviceSnapshot
@@ -37,7 +37,7 @@ Feature: MMS envelope and trust (Introduction of the PSA Management Server API)
       | lying about its issuer     | bad-mds-wrong-issuer  |
       | holding an RSA-1024 key    | bad-mds-rsa1024       |
 
-  @req:MMS-ENV-SIGNATURE
+  @req:MMS-ENV-SIGNATURE @erratum
   Scenario Outline: A request JWS with the mutation "<mutation>" is refused
     Given the request JWS is mutated by "<mutation>"
     When the device sends <api>
@@ -53,7 +53,7 @@ Feature: MMS envelope and trust (Introduction of the PSA Management Server API)
       | two-part form      | msbKeyRotation    | malformed       |
       | bad base64url      | msbDeviceSnapshot | malformed       |
 
-  @req:MMS-ENV-FORMAT
+  @req:MMS-ENV-FORMAT @erratum
   Scenario: A body under an unknown API name is refused
     Given the request is sent under the body key "msbDeviceSnapshotRequest"
     When the device sends msbDeviceSnapshot

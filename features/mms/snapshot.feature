@@ -88,7 +88,7 @@ Feature: msbDeviceSnapshot (section 1): time sync and device status
       | 0.0.1   | true   |
       | 99.0.0  | false  |
 
-  @req:MMS-SNAP-THUMBPRINT
+  @req:MMS-SNAP-THUMBPRINT @erratum
   Scenario: The snapshot's thumbprint is the one of the current encryption certificate
     Given the fixture device "finger-auth"
     When the device sends msbDeviceSnapshot

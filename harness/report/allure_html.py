@@ -1,0 +1,37 @@
+"""The HTML Allure report, built with the Allure 3 command line the Makefile installs from npm."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from harness.report.catalogue import ROOT
+
+ALLURE = ROOT / "node_modules" / ".bin" / "allure"
+
+
+class AllureUnavailable(RuntimeError):
+    """The Allure 3 command line is not installed in the project."""
+
+
+def build(results: Path, output: Path, name: str, timeout: float = 300) -> Path:
+    """Generate the report for `results` into `output`; return its index.html.
+
+    Allure exits 0 even when tests failed: verdicts come from summary.json, not from here.
+    """
+    command = str(ALLURE) if ALLURE.exists() else shutil.which("allure")
+    if command is None:
+        raise AllureUnavailable(
+            "the Allure 3 command line is not installed: run `make report-tools` "
+            "(npm ci into node_modules/) and then `bioharness report`"
+        )
+    shutil.rmtree(output, ignore_errors=True)
+    proc = subprocess.run(
+        [command, "generate", str(results), "--output", str(output), "--report-name", name],
+        capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+    )  # fmt: skip
+    index = output / "index.html"
+    if proc.returncode != 0 or not index.exists():
+        raise RuntimeError(f"allure generate failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return index

@@ -1,0 +1,92 @@
+"""What the suite can check: the scenarios of `features/` with their tags, and the requirement
+ids of `docs/requirements.md` with the clauses they stand for."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from pytest_bdd.parser import FeatureParser
+
+ROOT = Path(__file__).resolve().parents[2]
+FEATURES = ROOT / "features"
+REQUIREMENTS_DOC = ROOT / "docs" / "requirements.md"
+
+# Tags that say what a bench must be able to do for a scenario to run.
+CAPABILITY_TAGS = {
+    "embedded_server_only": "the embedded reference server",
+    "needs_fault_injection": "server fault injection",
+    "needs_clock_control": "clock control",
+    "usb_only": "a device on USB",
+    "consumes_state": "server state reset between runs",
+}
+SPEC_TAGS = ("mms", "fido", "device")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One requirement id: the specification it belongs to, its clause, what is checked."""
+
+    id: str
+    specification: str
+    clause: str
+    checked: str
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One scenario (or outline) of a feature file, with its own and its feature's tags."""
+
+    name: str
+    feature: str
+    path: str  # relative to the project root
+    line: int
+    tags: frozenset[str]
+
+    @property
+    def requirements(self) -> list[str]:
+        return sorted(t.removeprefix("req:") for t in self.tags if t.startswith("req:"))
+
+    @property
+    def needs(self) -> list[str]:
+        """The bench capabilities the scenario needs."""
+        return [need for tag, need in CAPABILITY_TAGS.items() if tag in self.tags]
+
+    @property
+    def specification(self) -> str:
+        return next((t for t in SPEC_TAGS if t in self.tags), "")
+
+
+def scenarios(features: Path = FEATURES) -> list[Scenario]:
+    """Every scenario of every feature file below `features`, in file order."""
+    found = []
+    for path in sorted(features.rglob("*.feature")):
+        feature = FeatureParser(str(path.parent), path.name).parse()
+        for s in feature.scenarios.values():
+            found.append(
+                Scenario(
+                    name=s.name,
+                    feature=feature.name,
+                    path=str(path.relative_to(features.parent)),
+                    line=s.line_number,
+                    tags=frozenset(s.tags) | frozenset(feature.tags),
+                )
+            )
+    return found
+
+
+@cache
+def requirements(doc: Path = REQUIREMENTS_DOC) -> dict[str, Requirement]:
+    """Requirement ids by id, from the tables of the requirements document (under `## ` headings
+    that name the specification)."""
+    found: dict[str, Requirement] = {}
+    specification = ""
+    for line in doc.read_text().splitlines():
+        if line.startswith("## "):
+            specification = line.removeprefix("## ").split(" (")[0].strip()
+        row = re.match(r"^\| ([A-Z]+-[A-Z0-9-]+) \| (.*?) \| (.*?) \|$", line)
+        if row:
+            found[row[1]] = Requirement(row[1], specification, row[2], row[3])
+    return found

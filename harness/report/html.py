@@ -1,0 +1,96 @@
+"""`summary.html`: the conformance summary as one self-contained page (no scripts, no fetches)."""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+from typing import Any
+
+STYLE = """
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 72em; color: #1d232b; }
+h1 { font-size: 1.6em; margin-bottom: .2em; } h2 { margin-top: 1.8em; font-size: 1.2em; }
+.verdict { display: inline-block; padding: .15em .6em; border-radius: .3em; font-weight: 600; }
+.pass, .passed { background: #d8f3dc; color: #1b5e20; }
+.fail, .failed { background: #ffd6d6; color: #8e0000; }
+.skipped { background: #fff1c2; color: #6d5200; } .notrun { background: #e8eaed; color: #444; }
+.warning { background: #ffe8cc; color: #7a3e00; }
+table { border-collapse: collapse; width: 100%; margin-top: .6em; }
+th, td { text-align: left; vertical-align: top; padding: .35em .6em;
+         border-bottom: 1px solid #e2e5e9; }
+th { background: #f4f6f8; font-weight: 600; } td.id { white-space: nowrap; font-weight: 600; }
+.tiles { display: flex; gap: 1em; flex-wrap: wrap; margin: 1em 0; }
+.tile { border: 1px solid #e2e5e9; border-radius: .5em; padding: .6em 1em; min-width: 8em; }
+.tile b { display: block; font-size: 1.6em; } .muted { color: #5f6b7a; }
+ul.runs { margin: 0; padding-left: 1.1em; } ul.runs li { margin: .15em 0; }
+code { font-size: .92em; }
+"""
+
+
+def _badge(verdict: str) -> str:
+    return f'<span class="verdict {verdict.replace(" ", "")}">{escape(verdict)}</span>'
+
+
+def _run_line(run: dict[str, Any]) -> str:
+    variant = f' <span class="muted">[{escape(run["variant"])}]</span>' if run["variant"] else ""
+    detail = ""
+    if run["outcome"] == "failed":
+        detail = f" — {escape(run['category'] or '')}: <code>{escape(run['reason'][:300])}</code>"
+    elif run["outcome"] == "skipped":
+        detail = f' — <span class="muted">{escape(run["reason"])}</span>'
+    warnings = "".join(
+        f' <span class="verdict warning">advisory</span> {escape(a)}' for a in run["advisories"]
+    )
+    return f"<li>{_badge(run['outcome'])} {escape(run['scenario'])}{variant}{detail}{warnings}</li>"
+
+
+def render(summary: dict[str, Any]) -> str:
+    """The page for a summary document (see harness.report.summary.build)."""
+    totals = summary["totals"]
+    tiles = "".join(
+        f'<div class="tile"><b>{count}</b>requirements {escape(verdict)}</div>'
+        for verdict, count in totals["requirements"].items()
+    )
+    scenario_tiles = ", ".join(f"{n} {escape(v)}" for v, n in totals["scenarios"].items())
+    categories = ", ".join(f"{n} {escape(c)}" for c, n in totals["failure categories"].items())
+    env_rows = "".join(
+        f"<tr><th>{escape(k)}</th><td>{escape(str(v))}</td></tr>"
+        for k, v in summary["environment"].items()
+    )
+    sections = []
+    specs = dict.fromkeys(row["specification"] for row in summary["requirements"])
+    for spec in specs:
+        rows = "".join(
+            f'<tr><td class="id">{escape(row["id"])}</td><td>{_badge(row["verdict"])}</td>'
+            f'<td>{escape(row["clause"])}<div class="muted">{escape(row["checked"])}</div></td>'
+            f'<td><ul class="runs">{"".join(_run_line(r) for r in row["scenarios"])}</ul>'
+            f"{'' if row['scenarios'] else '<span class=muted>not selected in this run</span>'}"
+            "</td></tr>"
+            for row in summary["requirements"]
+            if row["specification"] == spec
+        )
+        sections.append(
+            f"<h2>{escape(spec or 'Other')}</h2><table><tr><th>Requirement</th><th>Verdict</th>"
+            f"<th>Clause / what is checked</th><th>Scenarios</th></tr>{rows}</table>"
+        )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>bioharness conformance summary — {escape(summary.get("bench", ""))}</title>
+<style>{STYLE}</style></head><body>
+<h1>Conformance summary {_badge(summary["verdict"])}</h1>
+<div class="muted">bench <b>{escape(summary.get("bench", ""))}</b> · started
+{escape(summary.get("started", ""))} · {escape(str(summary.get("duration_s", "")))} s ·
+bioharness {escape(summary.get("harness_version", ""))}</div>
+<div class="tiles">{tiles}</div>
+<div>Scenario runs: {scenario_tiles}{f" · failures: {categories}" if categories else ""}
+· advisories (warnings, not failures): {totals["advisories"]}</div>
+{"".join(sections)}
+<h2>Environment</h2><table>{env_rows}</table>
+</body></html>
+"""
+
+
+def write(summary: dict[str, Any], folder: Path) -> Path:
+    """Write `summary.html` into `folder`; return its path."""
+    path = folder / "summary.html"
+    path.write_text(render(summary))
+    return path

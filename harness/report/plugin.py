@@ -1,0 +1,146 @@
+"""The pytest plugin behind the reports: labels every scenario run, folds its verdict, and at the
+end writes the conformance summary and the Allure environment and categories."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+from harness.clock import iso
+from harness.pki.material import DEFAULT_FIXTURES
+from harness.report import html, summary
+from harness.report.records import (
+    ENVIRONMENT,
+    ERRATUM,
+    FEATURE,
+    REQ,
+    SCENARIO,
+    ScenarioRun,
+    fold,
+)
+
+# Allure categories: the first that matches a result names its kind of failure.
+CATEGORIES = [
+    {"name": "Spec erratum", "matchedStatuses": ["failed"], "messageRegex": r".*\[spec erratum\].*",
+     "description": "A check failed where the verdict rests on DESIGN.md's reading of an unclear "
+                    "clause: judge it against the errata table, or pin the expectation."},
+    {"name": "Product defect", "matchedStatuses": ["failed"],
+     "description": "A check failed: the target does not do what the specification says."},
+    {"name": "Bench fault", "matchedStatuses": ["broken"],
+     "description": "No verdict: the harness could not reach or drive the bench (server, "
+                    "device or MDS unreachable, timeouts, configuration)."},
+]  # fmt: skip
+FIXTURE_MATERIAL = ("vendor-root-ca", "mds-signing", "server-root-ca", "device-ca")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("bioharness reports")
+    group.addoption(
+        "--summary-dir", type=Path, help="write summary.json and summary.html into this folder"
+    )
+    group.addoption("--bench-name", default="embedded default", help="the bench, for reports")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Label each scenario run with its scenario, feature and requirement ids."""
+    for item in items:
+        template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))
+        if template is not None:
+            item.user_properties += [(SCENARIO, template.name), (FEATURE, template.feature.name)]
+        item.user_properties += [(REQ, mark.args[0]) for mark in item.iter_markers("req")]
+        if item.get_closest_marker("erratum"):
+            item.user_properties.append((ERRATUM, "yes"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_bdd_step_error(request: pytest.FixtureRequest, exception: Exception) -> None:
+    """Say in the failure itself when a verdict rests on an errata reading (Allure's category
+    is chosen from the message)."""
+    if request.node.get_closest_marker("erratum") and isinstance(exception, AssertionError):
+        first = exception.args[0] if exception.args else ""
+        exception.args = (f"[spec erratum] {first}", *exception.args[1:])
+
+
+class RunRecorder:
+    """Collects the records of a run (on the controller, also under pytest-xdist)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.runs: dict[str, ScenarioRun] = {}
+        self.environment: dict[str, str] = {}
+        self.started = dt.datetime.now(dt.UTC)
+        self._t0 = time.monotonic()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        run = self.runs.setdefault(report.nodeid, ScenarioRun(report.nodeid))
+        fold(run, report)
+        for key, value in report.user_properties:
+            if key == ENVIRONMENT:
+                name, _, text = value.partition("=")
+                self.environment[name] = text
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if hasattr(self.config, "workerinput"):
+            return  # an xdist worker: the controller writes the reports
+        environment = {**bench_environment(self.config), **self.environment}
+        results = self.config.getoption("allure_report_dir", None)
+        if results:
+            write_allure_metadata(Path(results), environment)
+        folder = self.config.getoption("--summary-dir")
+        if folder is None:
+            return
+        meta = {
+            "bench": self.config.getoption("--bench-name"),
+            "harness_version": version("bioharness"),
+            "started": iso(self.started),
+            "duration_s": round(time.monotonic() - self._t0, 1),
+            "pytest_exit_status": int(session.exitstatus),
+        }
+        document = summary.build(list(self.runs.values()), environment, meta)
+        summary.write(document, folder)
+        html.write(document, folder)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(RunRecorder(config), "bioharness-run-recorder")
+
+
+def bench_environment(config: pytest.Config) -> dict[str, str]:
+    """What this run targets, for Allure's environment and the summary."""
+    opt = config.getoption
+    devices = opt("--device", None) or ["pty", "usb"]
+    environment = {
+        "bench": opt("--bench-name"),
+        "bioharness.version": version("bioharness"),
+        "python.version": platform.python_version(),
+        "mms.target": opt("--mms-url", None) or "embedded reference MMS",
+        "fido.target": opt("--fido-url", None) or "embedded reference Device Service",
+        "device.transports": ", ".join(devices),
+        "mds": opt("--mds-sbi-url", None) or f"emulated ({opt('--mds-factory', '')})",
+    }
+    manifest = json.loads((DEFAULT_FIXTURES / "pki" / "manifest.json").read_text())["material"]
+    for name in FIXTURE_MATERIAL:
+        environment[f"fixture.{name}.sha256"] = manifest[name]["sha256"]
+    return environment
+
+
+def write_allure_metadata(results: Path, environment: dict[str, str]) -> None:
+    """environment.properties and categories.json in the Allure results folder."""
+    results.mkdir(parents=True, exist_ok=True)
+    lines = [f"{_property(k)}={_property(v)}" for k, v in environment.items()]
+    (results / "environment.properties").write_text("\n".join(lines) + "\n")
+    (results / "categories.json").write_text(json.dumps(CATEGORIES, indent=2) + "\n")
+
+
+def _property(text: str) -> str:
+    """A Java-properties-safe rendering: one line, backslashes escaped (keys have no spaces)."""
+    return text.replace("\\", "\\\\").replace("\n", " ")

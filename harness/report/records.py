@@ -1,0 +1,86 @@
+"""One record per scenario run, folded from pytest's setup/call/teardown reports.
+
+Verdicts: `passed`; `failed` with a category (`product defect`: a check failed;
+`spec erratum`: a check failed where the verdict rests on an errata reading; `bench fault`: the
+harness could not reach a verdict, e.g. a server or device that could not be reached); `skipped`
+with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+PRODUCT_DEFECT, SPEC_ERRATUM, BENCH_FAULT = "product defect", "spec erratum", "bench fault"
+# user_properties keys the suite sets on each item
+SCENARIO, FEATURE, REQ, ERRATUM, ADVISORY, ENVIRONMENT = (
+    "bioharness.scenario", "bioharness.feature", "bioharness.req", "bioharness.erratum",
+    "bioharness.advisory", "bioharness.environment",
+)  # fmt: skip
+
+
+@dataclass
+class ScenarioRun:
+    """What happened to one collected scenario run (one Examples row, one transport)."""
+
+    nodeid: str
+    scenario: str = ""
+    feature: str = ""
+    requirements: list[str] = field(default_factory=list)
+    outcome: str = "passed"
+    category: str | None = None
+    reason: str = ""
+    advisories: list[str] = field(default_factory=list)
+    duration: float = 0.0
+
+    @property
+    def variant(self) -> str:
+        """The parameters of this run (Examples row, transport), as pytest shows them."""
+        _, _, params = self.nodeid.partition("[")
+        return params.removesuffix("]")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "nodeid": self.nodeid, "scenario": self.scenario, "variant": self.variant,
+            "feature": self.feature, "requirements": self.requirements, "outcome": self.outcome,
+            "category": self.category, "reason": self.reason, "advisories": self.advisories,
+            "duration": round(self.duration, 3),
+        }  # fmt: skip
+
+
+def fold(run: ScenarioRun, report: pytest.TestReport) -> None:
+    """Fold one phase report into the run's record."""
+    run.duration += report.duration
+    properties = report.user_properties
+    for key, value in properties:
+        if key == SCENARIO:
+            run.scenario = value
+        elif key == FEATURE:
+            run.feature = value
+        elif key == REQ and value not in run.requirements:
+            run.requirements.append(value)
+        elif key == ADVISORY and value not in run.advisories:
+            run.advisories.append(value)
+    if report.skipped and run.outcome == "passed":
+        run.outcome, run.reason = "skipped", _skip_reason(report)
+    elif report.failed and run.outcome != "failed":
+        run.outcome = "failed"
+        run.reason = _crash_message(report)
+        erratum = any(key == ERRATUM for key, _ in properties)
+        assertion = report.when == "call" and run.reason.startswith("AssertionError")
+        run.category = (SPEC_ERRATUM if erratum else PRODUCT_DEFECT) if assertion else BENCH_FAULT
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+def _crash_message(report: pytest.TestReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = crash.message if crash is not None else str(report.longrepr)
+    return message.strip()[:2000]

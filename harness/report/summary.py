@@ -1,0 +1,73 @@
+"""The conformance summary: requirement -> scenarios -> verdict, as `summary.json`."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from harness.report.catalogue import Requirement, requirements, scenarios
+from harness.report.records import ScenarioRun
+
+VERDICTS = ("failed", "passed", "skipped", "not run")
+
+
+def requirement_verdict(runs: list[ScenarioRun]) -> str:
+    """failed if any run failed; passed if any passed; skipped if all were skipped; else not run."""
+    outcomes = {r.outcome for r in runs}
+    for verdict in ("failed", "passed", "skipped"):
+        if verdict in outcomes:
+            return verdict
+    return "not run"
+
+
+def build(
+    runs: list[ScenarioRun], environment: dict[str, str], meta: dict[str, Any]
+) -> dict[str, Any]:
+    """The summary document for `runs`, covering every requirement the suite knows."""
+    catalogue = dict(requirements())
+    for tag in sorted({r for s in scenarios() for r in s.requirements} - set(catalogue)):
+        catalogue[tag] = Requirement(tag, "", "(not in docs/requirements.md)", "")
+    by_requirement: dict[str, list[ScenarioRun]] = {rid: [] for rid in catalogue}
+    for run in runs:
+        for rid in run.requirements:
+            by_requirement.setdefault(rid, []).append(run)
+    rows = []
+    for rid, req_runs in by_requirement.items():
+        req = catalogue.get(rid) or Requirement(rid, "", "", "")
+        rows.append({
+            "id": rid, "specification": req.specification, "clause": req.clause,
+            "checked": req.checked, "verdict": requirement_verdict(req_runs),
+            "scenarios": [r.to_dict() for r in req_runs],
+            "advisories": sorted({a for r in req_runs for a in r.advisories}),
+        })  # fmt: skip
+    requirement_totals = Counter(row["verdict"] for row in rows)
+    scenario_totals = Counter(r.outcome for r in runs)
+    categories = Counter(r.category for r in runs if r.category)
+    return {
+        **meta,
+        "verdict": "fail" if requirement_totals["failed"] else "pass",
+        "environment": environment,
+        "totals": {
+            "requirements": {v: requirement_totals[v] for v in VERDICTS},
+            "scenarios": {v: scenario_totals[v] for v in ("passed", "failed", "skipped")},
+            "failure categories": dict(categories),
+            "advisories": sum(len(r.advisories) for r in runs),
+        },
+        "requirements": rows,
+        "unrequired": [r.to_dict() for r in runs if not r.requirements],
+    }
+
+
+def write(summary: dict[str, Any], folder: Path) -> Path:
+    """Write `summary.json` into `folder`; return its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "summary.json"
+    path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+def load(folder: Path) -> dict[str, Any]:
+    """Read a run folder's `summary.json`."""
+    return json.loads((folder / "summary.json").read_text())
