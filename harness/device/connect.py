@@ -56,39 +56,62 @@ class BenchDevice:
             step()
 
 
+@dataclass(frozen=True)
+class Transport:
+    """A parsed --device value."""
+
+    kind: str  # memory | pty | usb (the emulated device) | serial | usb-device (real ones)
+    port: str = ""
+    vid: int = 0
+    pid: int = 0
+    serial_number: str | None = None
+
+
+def check_transport(spec: str) -> Transport:
+    """Parse a transport spec without opening anything; TransportSpecError says what is wrong."""
+    kind, _, rest = spec.partition(":")
+    if spec in EMULATED_TRANSPORTS:
+        return Transport(spec)
+    if kind == "serial" and rest:
+        return Transport("serial", port=rest)
+    if kind == "usb" and rest:
+        vid, _, tail = rest.partition(":")
+        pid, _, serial = tail.partition(":")
+        try:
+            return Transport("usb-device", vid=int(vid, 16), pid=int(pid, 16),
+                             serial_number=serial or None)  # fmt: skip
+        except ValueError:
+            raise TransportSpecError(
+                f"--device {spec!r}: VID and PID are hex numbers, e.g. usb:1209:0001"
+            ) from None
+    raise TransportSpecError(
+        f"--device {spec!r}: use memory, pty, usb, serial:<port> or usb:<vid>:<pid>[:<serial>]"
+    )
+
+
 def connect(
     spec: str, identity: DeviceIdentity, evidence: Evidence, timeout: float = 5.0
 ) -> BenchDevice:
     """Open a device. `spec`: memory | pty | usb (emulated `identity`), serial:<port or URL>,
     usb:<vid>:<pid>[:<serial>] (hex ids; a real device, which reports its own identity)."""
-    kind, _, rest = spec.partition(":")
-    if spec in EMULATED_TRANSPORTS:
-        emulated = EmulatedDevice(identity)
-        if spec == "memory":
-            return BenchDevice(emulated, spec, emulated)
-        firmware = Firmware(emulated)
-        if spec == "pty":
-            host = PtyHost(firmware).start()
-            device = FramedDevice(SerialLink(host.port), timeout, evidence)
-            return BenchDevice(
-                device, spec, emulated, firmware, None, host, [host.stop, device.close]
-            )
-        gadget = EmulatedGadget(firmware, EMULATED_VID, EMULATED_PID, identity.serial_number)
-        bus = EmulatedUsbBackend([gadget])
-        link = UsbLink(EMULATED_VID, EMULATED_PID, identity.serial_number, bus)
-        device = FramedDevice(link, timeout, evidence)
-        return BenchDevice(device, spec, emulated, firmware, link, gadget, [device.close])
-    if kind == "serial" and rest:
-        device = FramedDevice(SerialLink(rest), timeout, evidence)
+    transport = check_transport(spec)
+    if transport.kind == "serial":
+        device = FramedDevice(SerialLink(transport.port), timeout, evidence)
         return BenchDevice(device, spec, _cleanup=[device.close])
-    if kind == "usb" and rest:
-        vid, pid, *serial = rest.split(":")
-        try:
-            link = UsbLink(int(vid, 16), int(pid, 16), serial[0] if serial else None)
-        except ValueError as exc:
-            raise TransportSpecError(f"--device {spec!r}: VID and PID are hex numbers") from exc
+    if transport.kind == "usb-device":
+        link = UsbLink(transport.vid, transport.pid, transport.serial_number)
         device = FramedDevice(link, timeout, evidence)
         return BenchDevice(device, spec, usb_link=link, _cleanup=[device.close])
-    raise TransportSpecError(
-        f"--device {spec!r}: use memory, pty, usb, serial:<port> or usb:<vid>:<pid>[:<serial>]"
-    )
+    emulated = EmulatedDevice(identity)
+    if spec == "memory":
+        return BenchDevice(emulated, spec, emulated)
+    firmware = Firmware(emulated)
+    if spec == "pty":
+        host = PtyHost(firmware).start()
+        device = FramedDevice(SerialLink(host.port), timeout, evidence)
+        return BenchDevice(device, spec, emulated, firmware, None, host, [host.stop, device.close])
+    gadget = EmulatedGadget(firmware, EMULATED_VID, EMULATED_PID, identity.serial_number)
+    bus = EmulatedUsbBackend([gadget])
+    link = UsbLink(EMULATED_VID, EMULATED_PID, identity.serial_number, bus)
+    device = FramedDevice(link, timeout, evidence)
+    return BenchDevice(device, spec, emulated, firmware, link, gadget, [device.close])
