@@ -3,27 +3,34 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+ALLURE := node_modules/.bin/allure
 REPORTS := reports
-RESULTS := $(REPORTS)/allure-results
-# Extra pytest arguments for the conformance suite, e.g. ARGS="--mms-url https://mms.lab/mms/MSBDeviceRequest/"
+# Extra `bioharness run` arguments, e.g. ARGS="--profile profiles/staging.toml" or
+# ARGS="--req 'DEV-*' -- --mms-url https://mms.lab/mms/MSBDeviceRequest/"
 ARGS ?=
 
-.PHONY: run test unit lint format pki bench clean
+.PHONY: run test unit lint format pki bench report-tools clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 
-## run: the whole conformance suite against the embedded default (or ARGS), reports under reports/
-run: $(STAMP)
-	rm -rf $(RESULTS)
-	$(PY) -m pytest steps --alluredir $(RESULTS) --junitxml $(REPORTS)/junit.xml $(ARGS)
+## report-tools: the Allure 3 command line, pinned in package-lock.json, into node_modules/
+report-tools: $(ALLURE)
+$(ALLURE): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## run: the whole conformance suite against the embedded default (or ARGS); a run folder under
+## reports/ (reports/latest) with allure-results/, junit.xml, summary.json/.html, allure-report/
+run: $(STAMP) $(ALLURE)
+	$(VENV)/bin/bioharness run $(ARGS)
 
 ## test: lint, the harness's own tests, then the conformance suite
 test: lint unit run
 
-unit: $(STAMP)
+unit: $(STAMP) $(ALLURE)
 	$(PY) -m pytest tests
 
 lint: $(STAMP)
@@ -36,11 +43,11 @@ format: $(STAMP)
 
 ## pki: regenerate the committed fixture PKI (fixtures/pki)
 pki: $(STAMP)
-	$(PY) -m harness.pki.generate
+	$(VENV)/bin/bioharness pki --regenerate
 
 ## bench: JOSE rates and reference-MMS throughput, written to reports/bench.json
 bench: $(STAMP)
 	$(PY) bench/mms_bench.py
 
 clean:
-	rm -rf $(VENV) $(RESULTS) $(REPORTS)/junit.xml $(REPORTS)/bench.json
+	rm -rf $(VENV) node_modules $(REPORTS)/*/ $(REPORTS)/latest $(REPORTS)/bench.json

@@ -24,10 +24,13 @@ class PtyHost:
     pty behind the same `port`.
     """
 
-    def __init__(self, firmware: Firmware) -> None:
+    def __init__(self, firmware: Firmware, port: Path | None = None) -> None:
+        """`port`: where the link goes (default: a fresh temporary folder)."""
         self.firmware = firmware
-        self._dir = Path(tempfile.mkdtemp(prefix="bioharness-pty-"))
-        self.port = str(self._dir / "device")
+        self._dir = port.parent if port else Path(tempfile.mkdtemp(prefix="bioharness-pty-"))
+        self._owns_dir = port is None
+        self._dir.mkdir(parents=True, exist_ok=True)
+        self.port = str(port or self._dir / "device")
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._master = self._slave = -1
@@ -36,7 +39,7 @@ class PtyHost:
         self._master, self._slave = pty.openpty()
         tty.setraw(self._slave)  # no line discipline: frames pass byte for byte
         tty.setraw(self._master)
-        link = self._dir / "device.new"
+        link = Path(self.port + ".new")
         link.unlink(missing_ok=True)
         link.symlink_to(os.ttyname(self._slave))
         link.replace(self.port)
@@ -83,7 +86,8 @@ class PtyHost:
         """Unplug for good and remove the port link."""
         if self._master >= 0:
             self.unplug()
-        shutil.rmtree(self._dir, ignore_errors=True)
+        if self._owns_dir:
+            shutil.rmtree(self._dir, ignore_errors=True)
 
     def __enter__(self) -> PtyHost:
         return self.start()

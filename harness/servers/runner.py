@@ -5,22 +5,38 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 
 
 class ServerThread:
-    """One uvicorn server on `host:port` (port 0: a free one), started and stopped with timeouts."""
+    """One uvicorn server on `host:port` (port 0: a free one), started and stopped with timeouts;
+    `tls` = (certificate PEM, key PEM) serves HTTPS."""
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: Any,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: tuple[Path, Path] | None = None,
+    ) -> None:
         # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say so, and without it
         # Nagle plus delayed ACK add ~40 ms to every answer.
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         self.host, self.port = self._socket.getsockname()[:2]
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+        self.scheme = "https" if tls else "http"
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            ssl_certfile=str(tls[0]) if tls else None,
+            ssl_keyfile=str(tls[1]) if tls else None,
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
@@ -28,7 +44,7 @@ class ServerThread:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     def start(self, timeout: float = 10.0) -> ServerThread:
         """Start serving; RuntimeError if uvicorn is not up within `timeout` seconds."""
@@ -63,10 +79,16 @@ class EmbeddedServer:
     """A reference service and its ASGI app on a loopback port; `url` is its endpoint."""
 
     def __init__(
-        self, service: Any, app: Any, path: str, host: str = "127.0.0.1", port: int = 0
+        self,
+        service: Any,
+        app: Any,
+        path: str,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: tuple[Path, Path] | None = None,
     ) -> None:
         self.service = service
-        self._server = ServerThread(app, host, port)
+        self._server = ServerThread(app, host, port, tls)
         self.url = self._server.base_url + path
 
     def start(self) -> EmbeddedServer:

@@ -25,6 +25,8 @@ def embedded_fido(
     base_path: str = protocol.BASE_PATH,
     host: str = "127.0.0.1",
     port: int = 0,
+    tls: tuple[Path, Path] | None = None,
 ) -> EmbeddedServer:
-    """`service` served under `base_path` on `host:port`; the server's url is the base URL."""
-    return EmbeddedServer(service, build_app(service, base_path), base_path, host, port)
+    """`service` served under `base_path` on `host:port` (HTTPS when `tls` gives a certificate
+    and key); the server's url is the base URL."""
+    return EmbeddedServer(service, build_app(service, base_path), base_path, host, port, tls)

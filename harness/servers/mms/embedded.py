@@ -25,6 +25,12 @@ def reference_service(
     )
 
 
-def embedded_mms(service: MmsService, host: str = "127.0.0.1", port: int = 0) -> EmbeddedServer:
-    """`service` served at /mms/MSBDeviceRequest/ on `host:port` (0: a free port)."""
-    return EmbeddedServer(service, build_app(service), PATH, host, port)
+def embedded_mms(
+    service: MmsService,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    tls: tuple[Path, Path] | None = None,
+) -> EmbeddedServer:
+    """`service` served at /mms/MSBDeviceRequest/ on `host:port` (0: a free port), over HTTPS
+    when `tls` gives a certificate and key."""
+    return EmbeddedServer(service, build_app(service), PATH, host, port, tls)

@@ -1,0 +1,29 @@
+"""The --profile option every command shares: an explicit file, else ./bioharness.toml."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from harness.profile import DEFAULT_PROFILE, Profile, ProfileError, load
+
+
+def add_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help=f"bench profile (TOML); default: ./{DEFAULT_PROFILE} if present, else the "
+        "embedded default bench",
+    )
+
+
+def chosen(args: argparse.Namespace) -> Profile | None:
+    """The profile the command runs with (None: the embedded default); exits with the
+    profile's problems when it is bad."""
+    path = args.profile or (Path(DEFAULT_PROFILE) if Path(DEFAULT_PROFILE).exists() else None)
+    if path is None:
+        return None
+    try:
+        return load(path)
+    except ProfileError as exc:
+        raise SystemExit(f"bioharness: {exc}") from None

@@ -1,0 +1,153 @@
+"""`bioharness run`: the conformance suite into a new run folder under reports/."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.cli import profiles
+from harness.device.emulated import EmulatedDevice
+from harness.device.firmware import Firmware
+from harness.device.identity import fixture_devices
+from harness.device.pty_host import PtyHost
+from harness.profile import Profile
+from harness.report import allure_html, summary
+from harness.report.catalogue import ROOT
+
+EXIT_REQUIREMENT_FAILED = 1
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "run",
+        help="run the conformance suite",
+        description="Run the conformance scenarios against the bench of the profile (default: "
+        "the embedded reference servers and the emulated device) and write a run folder under "
+        "--reports: allure-results/, junit.xml, summary.json, summary.html and allure-report/. "
+        "Exits 1 when a requirement fails.",
+    )
+    profiles.add_option(p)
+    p.add_argument("--tags", metavar="EXPR",
+                   help="feature tags to run, as a pytest -m expression, e.g. "
+                        "'mms and not consumes_state'")  # fmt: skip
+    p.add_argument(
+        "--req",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only scenarios checking this requirement (repeatable; 'DEV-*')",
+    )
+    p.add_argument(
+        "-k", dest="keyword", metavar="EXPR", help="only scenarios whose name matches (pytest -k)"
+    )
+    p.add_argument(
+        "-n",
+        "--workers",
+        type=int,
+        metavar="N",
+        help="parallel workers (default: the profile's [run] workers, else 1)",
+    )
+    p.add_argument(
+        "--reports",
+        type=Path,
+        default=ROOT / "reports",
+        help="folder that receives the run folder (default: reports/)",
+    )
+    p.add_argument("--no-html", action="store_true", help="do not build the Allure HTML report")
+    p.add_argument("-q", "--quiet", action="store_true", help="dots instead of a line a scenario")
+    p.add_argument(
+        "suite_args",
+        nargs="*",
+        metavar="-- PYTEST-ARGS",
+        help="after --: further options for the suite (pytest)",
+    )
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    profile = profiles.chosen(args)
+    bench = profile.name if profile else "embedded default"
+    folder = new_run_folder(args.reports, bench)
+    print(f"bioharness: bench {bench!r}, run folder {folder}", flush=True)
+    with serving_emulated_device(profile):
+        status = pytest.main(suite_args(args, profile, folder))
+    return finish(folder, bench, int(status), build_html=not args.no_html)
+
+
+def suite_args(args: argparse.Namespace, profile: Profile | None, folder: Path) -> list[str]:
+    """The pytest command line for this run."""
+    options = [
+        str(ROOT / "steps"), "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"),
+        "--alluredir", str(folder / "allure-results"), "--junitxml", str(folder / "junit.xml"),
+        "--summary-dir", str(folder), "-rfEs", "-q" if args.quiet else "-v",
+    ]  # fmt: skip
+    options += profile.suite_options() if profile else []
+    tags = args.tags or (profile.get("run", "tags") if profile else None)
+    if tags:
+        options += ["-m", tags]
+    for requirement in args.req or (profile.get("run", "requirements", []) if profile else []):
+        options += ["--req", requirement]
+    if args.keyword:
+        options += ["-k", args.keyword]
+    workers = args.workers or (profile.get("run", "workers", 1) if profile else 1)
+    if workers > 1:
+        options += ["-n", str(workers), "--dist", "loadgroup"]
+    return options + list(args.suite_args)
+
+
+def new_run_folder(reports: Path, bench: str) -> Path:
+    """reports/<UTC time>-<bench>/, with reports/latest pointing at it."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", bench).strip("-").lower() or "bench"
+    folder = reports / f"{stamp}-{slug}"
+    folder.mkdir(parents=True, exist_ok=False)
+    latest = reports / "latest"
+    if latest.is_symlink() or not latest.exists():
+        latest.unlink(missing_ok=True)
+        latest.symlink_to(folder.name)
+    return folder
+
+
+@contextlib.contextmanager
+def serving_emulated_device(profile: Profile | None) -> Iterator[None]:
+    """On a profile that asks for it, serve the emulated device on the profile's serial port
+    (a pty linked there) for the run: the suite then drives it as real hardware."""
+    target = profile.emulated_serial_port() if profile else None
+    if target is None:
+        yield
+        return
+    name, port = target
+    host = PtyHost(Firmware(EmulatedDevice(fixture_devices()[name])), Path(port)).start()
+    print(f"bioharness: emulated {name} served on {port}", flush=True)
+    try:
+        yield
+    finally:
+        host.stop()
+
+
+def finish(folder: Path, bench: str, status: int, build_html: bool = True) -> int:
+    """Build the HTML report, print where everything is, and return the run's exit status:
+    1 when a requirement failed, else the suite's own status."""
+    if not (folder / "summary.json").exists():
+        print(f"bioharness: the suite stopped before reporting (exit {status})")
+        return status or 3
+    document = summary.load(folder)
+    if build_html:
+        try:
+            index = allure_html.build(folder / "allure-results", folder / "allure-report", bench)
+            print(f"bioharness: Allure report   {index}")
+        except (allure_html.AllureUnavailable, RuntimeError) as exc:
+            print(f"bioharness: no Allure HTML report: {exc}")
+    totals = document["totals"]["requirements"]
+    print(f"bioharness: summary         {folder / 'summary.html'}")
+    print(
+        f"bioharness: verdict {document['verdict'].upper()}: "
+        + ", ".join(f"{n} requirements {v}" for v, n in totals.items() if n)
+    )
+    return EXIT_REQUIREMENT_FAILED if document["verdict"] == "fail" else status

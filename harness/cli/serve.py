@@ -1,0 +1,103 @@
+"""`bioharness serve`: a reference server (or the emulated device) for real equipment to use."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import threading
+from pathlib import Path
+
+from harness.device.emulated import EmulatedDevice
+from harness.device.firmware import Firmware
+from harness.device.identity import fixture_devices
+from harness.device.pty_host import PtyHost
+from harness.pki.material import DEFAULT_FIXTURES
+from harness.pki.tls import serving_certificate
+from harness.servers.fido.embedded import embedded_fido
+from harness.servers.fido.embedded import reference_service as reference_fido
+from harness.servers.mms.embedded import embedded_mms
+from harness.servers.mms.embedded import reference_service as reference_mms
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "serve",
+        help="serve a reference server (or the emulated device) until Ctrl-C",
+        description="Serve the reference MMS or Device Service, seeded with the fixtures, for a "
+        "real device, MDS or client to talk to; or serve the emulated device on a pty, for a "
+        "serial bench profile without hardware. MMS requests are printed as they arrive.",
+    )
+    p.add_argument("what", choices=["mms", "fido", "device"])
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default loopback)")
+    p.add_argument("--port", type=int, default=0, help="TCP port (default: a free one)")
+    p.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a certificate issued by the fixture server-root-ca",
+    )
+    p.add_argument(
+        "--db", type=Path, help="SQLite file for the server's state (default: in memory)"
+    )
+    p.add_argument(
+        "--link",
+        type=Path,
+        default=Path("/tmp/bioharness/ttyBH0"),
+        help="device: the path the pty is linked at (default /tmp/bioharness/ttyBH0)",
+    )
+    p.add_argument(
+        "--as",
+        dest="fixture",
+        default="finger-auth",
+        choices=sorted(fixture_devices()),
+        help="device: which fixture device to play (default finger-auth)",
+    )
+    p.add_argument("--seconds", type=float, help="stop after this long (default: until Ctrl-C)")
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    stop = threading.Event()
+    if args.what == "device":
+        firmware = Firmware(EmulatedDevice(fixture_devices()[args.fixture]))
+        with PtyHost(firmware, args.link) as host:
+            print(f"emulated {args.fixture} on {host.port} (serial:{host.port})", flush=True)
+            _wait(stop, args.seconds)
+        return 0
+    with tempfile.TemporaryDirectory(prefix="bioharness-tls-") as tmp:
+        hosts = [args.host, "localhost", "127.0.0.1"]
+        tls = serving_certificate(list(dict.fromkeys(hosts)), Path(tmp)) if args.tls else None
+        db = str(args.db) if args.db else ":memory:"
+        if args.what == "mms":
+            server = embedded_mms(reference_mms(db_path=db), args.host, args.port, tls)
+        else:
+            server = embedded_fido(reference_fido(db_path=db), host=args.host, port=args.port,
+                                   tls=tls)  # fmt: skip
+        with server:
+            print(f"reference {args.what.upper()} at {server.url}", flush=True)
+            if tls:
+                print(f"TLS: trust {DEFAULT_FIXTURES / 'pki' / 'server-root-ca.cert.pem'}")
+            if args.what == "mms":
+                threading.Thread(target=_print_requests, args=(server.service, stop),
+                                 daemon=True).start()  # fmt: skip
+            _wait(stop, args.seconds)
+    return 0
+
+
+def _wait(stop: threading.Event, seconds: float | None) -> None:
+    try:
+        stop.wait(seconds)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+
+
+def _print_requests(service, stop: threading.Event) -> None:
+    """Print each request the MMS receives: API, device, verdict."""
+    seen = 0
+    while not stop.wait(0.2):
+        for record in service.recorded[seen:]:
+            serial = (record.payload or {}).get("serialNumber", "?")
+            verdict = record.problem or f"responseCode {record.response_code}"
+            print(f"{record.received_at:%H:%M:%S} {record.api} {serial}: {verdict}", flush=True)
+        seen = len(service.recorded)

@@ -1,0 +1,212 @@
+"""The `bioharness` command line, run as a lab runs it: a child process, real files, real ports."""
+
+from __future__ import annotations
+
+import json
+import ssl
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from harness.device.connect import connect
+from harness.device.identity import fixture_devices
+from harness.evidence import Evidence
+from harness.pki.material import DEFAULT_FIXTURES
+from harness.report.catalogue import ROOT, scenarios
+
+CLI = [sys.executable, "-m", "harness.cli"]
+
+
+@dataclass
+class CliRun:
+    code: int
+    output: str
+    folder: Path
+
+    @property
+    def summary(self) -> dict:
+        return json.loads((self.folder / "summary.json").read_text())
+
+    def requirement(self, rid: str) -> dict:
+        return next(r for r in self.summary["requirements"] if r["id"] == rid)
+
+
+def _run(reports: Path, *args: str) -> CliRun:
+    proc = subprocess.run(
+        [*CLI, "run", "--reports", str(reports), "-q", *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    return CliRun(proc.returncode, proc.stdout + proc.stderr, reports / "latest")
+
+
+# One child run per bench; all started together (they mostly wait on servers and devices).
+RUNS = {
+    "conforming": ["--req", "MMS-SNAP-TIME", "--req", "FIDO-CLOCK-SKEW"],
+    "product defect": ["--no-html", "--req", "MMS-SNAP-TIME", "--",
+                       "--mms-service=tests.broken_mms:clock_off_by_an_hour"],
+    "spec erratum": ["--no-html", "--req", "MMS-ENV-TRUST", "--",
+                     "--mms-service=tests.broken_mms:trusts_any_chain"],
+    "bench fault": ["--no-html", "--req", "MMS-SNAP-TIME", "--",
+                    "--mms-url=http://127.0.0.1:9/mms/MSBDeviceRequest/"],
+    "serial example": ["--no-html", "--profile", str(ROOT / "profiles" / "serial-bench.toml")],
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CliRun]:
+    folders = {name: tmp_path_factory.mktemp(name.replace(" ", "-")) for name in RUNS}
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        done = pool.map(lambda name: _run(folders[name], *RUNS[name]), RUNS)
+        return dict(zip(RUNS, done, strict=True))
+
+
+def test_a_conforming_run_passes_and_writes_every_report(runs: dict[str, CliRun]) -> None:
+    run = runs["conforming"]
+    assert run.code == 0, run.output[-3000:]
+    files = {p.name for p in run.folder.iterdir()}
+    assert {"allure-results", "junit.xml", "summary.json", "summary.html", "allure-report"} <= files
+    assert (run.folder / "allure-report" / "index.html").exists()
+    assert run.summary["verdict"] == "pass"
+    assert run.requirement("MMS-SNAP-TIME")["verdict"] == "passed"
+    assert run.requirement("MMS-ENV-TRUST")["verdict"] == "not run"
+
+
+def test_the_summary_lists_every_requirement_tag_of_the_features(runs: dict[str, CliRun]) -> None:
+    listed = {r["id"] for r in runs["conforming"].summary["requirements"]}
+    assert listed == {rid for s in scenarios() for rid in s.requirements}
+
+
+def test_allure_gets_the_environment_and_the_categories(runs: dict[str, CliRun]) -> None:
+    results = runs["conforming"].folder / "allure-results"
+    environment = (results / "environment.properties").read_text()
+    assert "bench=embedded default" in environment
+    assert "fixture.vendor-root-ca.sha256=" in environment
+    names = [c["name"] for c in json.loads((results / "categories.json").read_text())]
+    assert names == ["Spec erratum", "Product defect", "Bench fault"]
+
+
+def test_a_failed_requirement_fails_the_run_as_a_product_defect(runs: dict[str, CliRun]) -> None:
+    run = runs["product defect"]
+    assert run.code == 1, run.output[-3000:]
+    row = run.requirement("MMS-SNAP-TIME")
+    assert row["verdict"] == "failed"
+    assert {s["category"] for s in row["scenarios"]} == {"product defect"}
+    assert "verdict FAIL" in run.output
+
+
+def test_a_verdict_resting_on_an_erratum_is_categorised_so(runs: dict[str, CliRun]) -> None:
+    run = runs["spec erratum"]
+    assert run.code == 1, run.output[-3000:]
+    failed = [s for s in run.requirement("MMS-ENV-TRUST")["scenarios"] if s["outcome"] == "failed"]
+    assert failed and {s["category"] for s in failed} == {"spec erratum"}
+    messages = [
+        json.loads(p.read_text()).get("statusDetails", {}).get("message", "")
+        for p in (run.folder / "allure-results").glob("*-result.json")
+    ]
+    assert any(m.startswith("AssertionError: [spec erratum]") for m in messages)
+
+
+def test_an_unreachable_target_is_a_bench_fault(runs: dict[str, CliRun]) -> None:
+    run = runs["bench fault"]
+    assert run.code == 1, run.output[-3000:]
+    scenarios_run = run.requirement("MMS-SNAP-TIME")["scenarios"]
+    assert {s["category"] for s in scenarios_run} == {"bench fault"}
+    assert "ConnectError" in scenarios_run[0]["reason"]
+
+
+def test_the_serial_example_drives_the_emulated_device_as_hardware(
+    runs: dict[str, CliRun],
+) -> None:
+    run = runs["serial example"]
+    assert run.code == 0, run.output[-3000:]
+    row = run.requirement("DEV-ROTATION")
+    assert row["verdict"] == "passed"
+    assert all(s["variant"].startswith("serial:/tmp/bioharness/ttyBH0") for s in row["scenarios"])
+    skipped = run.requirement("DEV-UNPLUG")["scenarios"]
+    assert [s["reason"] for s in skipped] == ["this bench cannot unplug its device"]
+    assert "emulated finger-auth served on /tmp/bioharness/ttyBH0" in run.output
+
+
+# --- the other commands ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["run", "serve", "list", "pki", "report"])
+def test_every_command_has_help(command: str) -> None:
+    proc = subprocess.run([*CLI, command, "--help"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and "usage: bioharness " + command in proc.stdout
+
+
+def test_list_shows_every_scenario_with_its_requirements() -> None:
+    proc = subprocess.run([*CLI, "list", "--json"], capture_output=True, text=True, timeout=60)
+    listed = json.loads(proc.stdout)
+    assert len(listed) == len(scenarios())
+    assert all(item["requirements"] for item in listed)
+    usb = next(i for i in listed if "DEV-USB-SERIAL" in i["requirements"])
+    assert "a device on USB" in usb["needs"]
+    only = subprocess.run([*CLI, "list", "--req", "DEV-*"], capture_output=True, text=True)
+    assert only.stdout.splitlines()[0].startswith("device ")
+    assert not any(line.startswith(("mms ", "fido ")) for line in only.stdout.splitlines())
+
+
+def test_a_bad_profile_stops_the_run_naming_the_key(tmp_path: Path) -> None:
+    bad = tmp_path / "bench.toml"
+    bad.write_text('[mms]\nurl = "mms.lab"\n')
+    run = _run(tmp_path, "--profile", str(bad))
+    assert run.code != 0
+    assert "[mms] url: 'mms.lab' is not an http(s) URL" in run.output
+
+
+def _serve(*args: str) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [*CLI, "serve", *args, "--seconds", "60"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    line = proc.stdout.readline()  # the first line says where it serves
+    return proc, line
+
+
+def test_serve_mms_over_tls_trusted_through_the_fixture_root() -> None:
+    proc, line = _serve("mms", "--tls")
+    try:
+        url = line.split(" at ")[1].strip()
+        assert url.startswith("https://127.0.0.1:")
+        trust = ssl.create_default_context(
+            cafile=str(DEFAULT_FIXTURES / "pki" / "server-root-ca.cert.pem")
+        )
+        answer = httpx.post(url, content=b"not json", verify=trust, timeout=10)
+        assert answer.status_code == 400  # no envelope: refused by the reference MMS
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_serve_device_puts_the_emulated_device_on_a_serial_port(tmp_path: Path) -> None:
+    link = tmp_path / "ttyBH1"
+    proc, line = _serve("device", "--link", str(link), "--as", "iris-registration")
+    try:
+        assert str(link) in line
+        deadline = time.monotonic() + 10
+        while not link.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        bench = connect(f"serial:{link}", fixture_devices()["finger-auth"], Evidence())
+        try:
+            assert bench.real
+            assert bench.device.identity.serial_number == "BH-IR-0001"
+        finally:
+            bench.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_pki_shows_the_material_with_thumbprints() -> None:
+    proc = subprocess.run([*CLI, "pki"], capture_output=True, text=True, timeout=60)
+    manifest = json.loads((DEFAULT_FIXTURES / "pki" / "manifest.json").read_text())
+    assert manifest["material"]["vendor-root-ca"]["sha256"] in proc.stdout
