@@ -48,7 +48,7 @@ def _run(reports: Path, *args: str) -> CliRun:
 # One child run per bench; all started together (they mostly wait on servers and devices).
 RUNS = {
     "conforming": ["--req", "MMS-SNAP-TIME", "--req", "FIDO-CLOCK-SKEW"],
-    "product defect": ["--no-html", "--req", "MMS-SNAP-TIME", "--",
+    "product defect": ["--req", "MMS-SNAP-TIME", "--",
                        "--mms-service=tests.broken_mms:clock_off_by_an_hour"],
     "spec erratum": ["--no-html", "--req", "MMS-ENV-TRUST", "--",
                      "--mms-service=tests.broken_mms:trusts_any_chain"],
@@ -98,6 +98,8 @@ def test_a_failed_requirement_fails_the_run_as_a_product_defect(runs: dict[str, 
     assert row["verdict"] == "failed"
     assert {s["category"] for s in row["scenarios"]} == {"product defect"}
     assert "verdict FAIL" in run.output
+    allure_categories = (run.folder / "allure-report" / "widgets" / "categories.json").read_text()
+    assert '"name":"Product defect"' in allure_categories  # our categories, not Allure's defaults
 
 
 def test_a_verdict_resting_on_an_erratum_is_categorised_so(runs: dict[str, CliRun]) -> None:

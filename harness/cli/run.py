@@ -6,10 +6,10 @@ import argparse
 import contextlib
 import datetime as dt
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from harness.cli import profiles
 from harness.device.emulated import EmulatedDevice
@@ -76,8 +76,10 @@ def handle(args: argparse.Namespace) -> int:
     folder = new_run_folder(args.reports, bench)
     print(f"bioharness: bench {bench!r}, run folder {folder}", flush=True)
     with serving_emulated_device(profile):
-        status = pytest.main(suite_args(args, profile, folder))
-    return finish(folder, bench, int(status), build_html=not args.no_html)
+        # A child interpreter: the suite starts clean, exactly as `python -m pytest` would.
+        command = [sys.executable, "-m", "pytest", *suite_args(args, profile, folder)]
+        status = subprocess.run(command, cwd=ROOT).returncode
+    return finish(folder, bench, status, build_html=not args.no_html)
 
 
 def suite_args(args: argparse.Namespace, profile: Profile | None, folder: Path) -> list[str]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
 
 from harness.report.catalogue import ROOT
+from harness.report.records import CATEGORIES
 
 ALLURE = ROOT / "node_modules" / ".bin" / "allure"
 
@@ -27,8 +29,10 @@ def build(results: Path, output: Path, name: str, timeout: float = 300) -> Path:
             "(npm ci into node_modules/) and then `bioharness report`"
         )
     shutil.rmtree(output, ignore_errors=True)
+    config = results.parent / "allurerc.json"  # Allure 3 takes its categories from its config
+    config.write_text(json.dumps({"name": name, "categories": CATEGORIES}, indent=2) + "\n")
     proc = subprocess.run(
-        [command, "generate", str(results), "--output", str(output), "--report-name", name],
+        [command, "generate", str(results), "--output", str(output), "--config", str(config)],
         capture_output=True, text=True, timeout=timeout, cwd=ROOT,
     )  # fmt: skip
     index = output / "index.html"

@@ -9,7 +9,8 @@ from typing import Any
 STYLE = """
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 72em; color: #1d232b; }
 h1 { font-size: 1.6em; margin-bottom: .2em; } h2 { margin-top: 1.8em; font-size: 1.2em; }
-.verdict { display: inline-block; padding: .15em .6em; border-radius: .3em; font-weight: 600; }
+.verdict { display: inline-block; padding: .15em .6em; border-radius: .3em; font-weight: 600;
+           white-space: nowrap; }
 .pass, .passed { background: #d8f3dc; color: #1b5e20; }
 .fail, .failed { background: #ffd6d6; color: #8e0000; }
 .skipped { background: #fff1c2; color: #6d5200; } .notrun { background: #e8eaed; color: #444; }
@@ -22,7 +23,7 @@ th { background: #f4f6f8; font-weight: 600; } td.id { white-space: nowrap; font-
 .tile { border: 1px solid #e2e5e9; border-radius: .5em; padding: .6em 1em; min-width: 8em; }
 .tile b { display: block; font-size: 1.6em; } .muted { color: #5f6b7a; }
 ul.runs { margin: 0; padding-left: 1.1em; } ul.runs li { margin: .15em 0; }
-code { font-size: .92em; }
+code { font-size: .92em; } div.run { margin: .2em 0 .2em 1em; font-size: .92em; }
 """
 
 
@@ -30,17 +31,37 @@ def _badge(verdict: str) -> str:
     return f'<span class="verdict {verdict.replace(" ", "")}">{escape(verdict)}</span>'
 
 
-def _run_line(run: dict[str, Any]) -> str:
-    variant = f' <span class="muted">[{escape(run["variant"])}]</span>' if run["variant"] else ""
-    detail = ""
+def _scenario_lines(runs: list[dict[str, Any]]) -> str:
+    """One line per scenario (its runs folded: Examples rows, transports), then a sub-line for
+    each run that failed or was skipped."""
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for run in runs:
+        by_name.setdefault(run["scenario"], []).append(run)
+    lines = []
+    for name, group in by_name.items():
+        outcomes = {r["outcome"] for r in group}
+        verdict = next(
+            v for v in ("failed", "passed", "skipped") if v in outcomes or v == "skipped"
+        )
+        count = f' <span class="muted">({len(group)} runs)</span>' if len(group) > 1 else ""
+        details = "".join(_run_detail(r) for r in group if r["outcome"] != "passed")
+        advisories = sorted({a for r in group for a in r["advisories"]})
+        warnings = "".join(
+            f'<div><span class="verdict warning">advisory</span> {escape(a)}</div>'
+            for a in advisories
+        )
+        lines.append(f"<li>{_badge(verdict)} {escape(name)}{count}{details}{warnings}</li>")
+    return "".join(lines)
+
+
+def _run_detail(run: dict[str, Any]) -> str:
+    variant = f"[{escape(run['variant'])}] " if run["variant"] else ""
     if run["outcome"] == "failed":
-        detail = f" — {escape(run['category'] or '')}: <code>{escape(run['reason'][:300])}</code>"
-    elif run["outcome"] == "skipped":
-        detail = f' — <span class="muted">{escape(run["reason"])}</span>'
-    warnings = "".join(
-        f' <span class="verdict warning">advisory</span> {escape(a)}' for a in run["advisories"]
-    )
-    return f"<li>{_badge(run['outcome'])} {escape(run['scenario'])}{variant}{detail}{warnings}</li>"
+        text = f"{escape(run['category'] or '')}: <code>{escape(run['reason'][:300])}</code>"
+    else:
+        text = f'<span class="muted">{escape(run["reason"])}</span>'
+    badge = _badge(run["outcome"])
+    return f'<div class="run">{badge} <span class="muted">{variant}</span>{text}</div>'
 
 
 def render(summary: dict[str, Any]) -> str:
@@ -62,7 +83,7 @@ def render(summary: dict[str, Any]) -> str:
         rows = "".join(
             f'<tr><td class="id">{escape(row["id"])}</td><td>{_badge(row["verdict"])}</td>'
             f'<td>{escape(row["clause"])}<div class="muted">{escape(row["checked"])}</div></td>'
-            f'<td><ul class="runs">{"".join(_run_line(r) for r in row["scenarios"])}</ul>'
+            f'<td><ul class="runs">{_scenario_lines(row["scenarios"])}</ul>'
             f"{'' if row['scenarios'] else '<span class=muted>not selected in this run</span>'}"
             "</td></tr>"
             for row in summary["requirements"]

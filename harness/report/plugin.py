@@ -17,6 +17,7 @@ from harness.clock import iso
 from harness.pki.material import DEFAULT_FIXTURES
 from harness.report import html, summary
 from harness.report.records import (
+    CATEGORIES,
     ENVIRONMENT,
     ERRATUM,
     FEATURE,
@@ -26,17 +27,6 @@ from harness.report.records import (
     fold,
 )
 
-# Allure categories: the first that matches a result names its kind of failure.
-CATEGORIES = [
-    {"name": "Spec erratum", "matchedStatuses": ["failed"], "messageRegex": r".*\[spec erratum\].*",
-     "description": "A check failed where the verdict rests on DESIGN.md's reading of an unclear "
-                    "clause: judge it against the errata table, or pin the expectation."},
-    {"name": "Product defect", "matchedStatuses": ["failed"],
-     "description": "A check failed: the target does not do what the specification says."},
-    {"name": "Bench fault", "matchedStatuses": ["broken"],
-     "description": "No verdict: the harness could not reach or drive the bench (server, "
-                    "device or MDS unreachable, timeouts, configuration)."},
-]  # fmt: skip
 FIXTURE_MATERIAL = ("vendor-root-ca", "mds-signing", "server-root-ca", "device-ca")
 
 

@@ -14,6 +14,18 @@ from typing import Any
 import pytest
 
 PRODUCT_DEFECT, SPEC_ERRATUM, BENCH_FAULT = "product defect", "spec erratum", "bench fault"
+# Allure categories: the first that matches a result names its kind of failure.
+CATEGORIES = [
+    {"name": SPEC_ERRATUM.capitalize(), "matchedStatuses": ["failed"],
+     "messageRegex": r".*\[spec erratum\].*",
+     "description": "A check failed where the verdict rests on DESIGN.md's reading of an unclear "
+                    "clause: judge it against the errata table, or pin the expectation."},
+    {"name": PRODUCT_DEFECT.capitalize(), "matchedStatuses": ["failed"],
+     "description": "A check failed: the target does not do what the specification says."},
+    {"name": BENCH_FAULT.capitalize(), "matchedStatuses": ["broken"],
+     "description": "No verdict: the harness could not reach or drive the bench (server, "
+                    "device or MDS unreachable, timeouts, configuration)."},
+]  # fmt: skip
 # user_properties keys the suite sets on each item
 SCENARIO, FEATURE, REQ, ERRATUM, ADVISORY, ENVIRONMENT = (
     "bioharness.scenario", "bioharness.feature", "bioharness.req", "bioharness.erratum",
