@@ -154,6 +154,8 @@ def test_every_frame_is_in_the_transcript(wired: BenchDevice) -> None:
     sent, answered = wired.device.transcript[-2:]
     assert sent.startswith('> {"seq"') and '"cmd":"CAPTURE"' in sent
     assert answered.startswith('< {"seq"') and '"ok":true' in answered
+    evidence = wired.device.evidence.items[-1]
+    assert evidence.name == "device CAPTURE" and evidence.body == f"{sent}\n{answered}"
 
 
 def test_calls_from_two_threads_each_get_their_own_answer(wired: BenchDevice) -> None:

@@ -49,7 +49,7 @@ class FramedDevice(Device):
 
     One command is in flight at a time (calls from several threads queue on a lock). A lost
     link is reopened once per call; a device that stays silent gives DeviceTimeout. Every frame
-    in both directions is recorded as a transcript in `evidence`.
+    in both directions is kept in `transcript`, and each command's frames go to `evidence`.
     """
 
     capabilities = frozenset({CLOCK_CONTROL, REBOOT, CAPTURE})
@@ -78,12 +78,16 @@ class FramedDevice(Device):
         timeout = timeout or self.timeout
         if not self._one_at_a_time.acquire(timeout=timeout):
             raise DeviceTimeout(f"{command}: device busy with another command for {timeout:.1f}s")
+        first = len(self.transcript)
         try:
             return self._call(command, args or {}, timeout)
         except DeviceDisconnected:
+            self._log("!", f"link lost ({self.link!r}): reconnecting".encode())
             self.link.reconnect()
             return self._call(command, args or {}, timeout)
         finally:
+            # one evidence item per command: its frames both ways, in order
+            self.evidence.add(f"device {command}", "\n".join(self.transcript[first:])[:8000])
             self._one_at_a_time.release()
 
     def _call(self, command: str, args: dict[str, Any], timeout: float) -> Any:
@@ -114,9 +118,7 @@ class FramedDevice(Device):
         raise DeviceTimeout(f"{command}: no answer within {timeout:.1f}s")
 
     def _log(self, direction: str, frame: bytes) -> None:
-        text = frame.decode("utf-8", "replace").rstrip()
-        self.transcript.append(f"{direction} {text}")
-        self.evidence.add(f"device {direction}", text[:4000])
+        self.transcript.append(f"{direction} {frame.decode('utf-8', 'replace').rstrip()}")
 
     @property
     def identity(self) -> DeviceInfo:
