@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from harness.evidence import Evidence
+from harness.http_client import recording_client
 from harness.jose.jws import verify
 from harness.pki.material import fixture_pki
 from harness.pki.trust import TrustStore
@@ -59,3 +62,15 @@ def test_only_post_is_served(mms: EmbeddedServer) -> None:
 def test_the_path_works_without_its_trailing_slash(mms: EmbeddedServer) -> None:
     response = httpx.post(mms.url.rstrip("/"), json={"msbDeviceSnapshot": "a.b.c"}, timeout=5)
     assert response.status_code == 200
+
+
+def test_every_exchange_is_evidence_with_headers_and_bodies(mms: EmbeddedServer) -> None:
+    evidence = Evidence()
+    with recording_client(evidence, timeout=5) as client:
+        client.post(mms.url, content=b"not json", headers={"X-Bench": "lab-3"})
+    (item,) = evidence.items
+    exchange = json.loads(item.body)
+    assert item.name == "HTTP POST /mms/MSBDeviceRequest/"
+    assert exchange["request"]["headers"]["x-bench"] == "lab-3"
+    assert exchange["request"]["body"] == "not json"
+    assert exchange["response"]["status"] == 400 and "error" in exchange["response"]["body"]

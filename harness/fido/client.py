@@ -9,6 +9,7 @@ import httpx
 
 from harness.evidence import Evidence
 from harness.fido.protocol import is_jose
+from harness.http_client import recording_client
 from harness.jose.jwe import InvalidJwe, decrypt
 from harness.pki import certs
 
@@ -40,7 +41,7 @@ class FidoClient:
     def __init__(self, base_url: str, evidence: Evidence | None = None, timeout: float = 10.0):
         self.base_url = base_url.rstrip("/")
         self.evidence = evidence or Evidence()
-        self._http = httpx.Client(timeout=timeout)
+        self._http = recording_client(self.evidence, timeout)
 
     def request(
         self,
@@ -52,19 +53,12 @@ class FidoClient:
     ) -> FidoExchange:
         """Send one request; decrypt a JOSE answer with `decrypt_with` when given."""
         url = self.base_url + path
-        self.evidence.add(
-            f"{method} request", {"method": method, "url": url, "headers": headers, "body": body}
-        )
         if "Device-Signature" in headers:
             self.evidence.add_jws("Device-Signature", headers["Device-Signature"])
         if body is not None:
             self.evidence.add_jws(f"{method} body", body)
         response = self._http.request(method, url, headers=headers, content=body)
         exchange = FidoExchange(method, url, response.status_code, response.headers, response.text)
-        self.evidence.add(
-            f"{method} answer",
-            {"status": exchange.status, "headers": dict(response.headers), "body": response.text},
-        )
         if decrypt_with is not None and response.status_code == 200:
             self._decrypt(exchange, decrypt_with)
         return exchange

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from harness.evidence import Evidence
+from harness.http_client import recording_client
 
 
 class SbiClient:
@@ -15,15 +14,11 @@ class SbiClient:
     def __init__(self, base_url: str, evidence: Evidence | None = None, timeout: float = 10.0):
         self.base_url = base_url.rstrip("/")
         self.evidence = evidence or Evidence()
-        self._http = httpx.Client(timeout=timeout)
+        self._http = recording_client(self.evidence, timeout)
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         url = self.base_url + path
         response = self._http.request(method, url, json=body)
-        self.evidence.add(
-            f"SBI {method}",
-            {"url": url, "request": body, "status": response.status_code, "answer": response.text},
-        )
         response.raise_for_status()
         return response.json()
 

@@ -10,6 +10,7 @@ import httpx
 
 from harness.clock import Clock, SystemClock
 from harness.evidence import Evidence
+from harness.http_client import recording_client
 from harness.jose.jws import InvalidJws, Signer, VerifiedJws, sign, verify
 from harness.jose.mutations import mutate
 from harness.pki.trust import TrustStore
@@ -55,7 +56,7 @@ class MmsClient:
         self.server_trust = server_trust
         self.clock = clock or SystemClock()
         self.evidence = evidence or Evidence()
-        self._http = httpx.Client(timeout=timeout)
+        self._http = recording_client(self.evidence, timeout)
 
     def close(self) -> None:
         self._http.close()
@@ -72,7 +73,6 @@ class MmsClient:
         """Sign `payload` (optionally through a named mutation) and post it as `api`."""
         token = mutate(mutation, payload, signer) if mutation else sign(payload, signer)
         body = {body_key or api: token}
-        self.evidence.add(f"{api} request", {"method": "POST", "url": self.url, "body": body})
         self.evidence.add_jws(f"{api} request", token)
         response = self._http.post(self.url, json=body)
         exchange = MmsExchange(
@@ -82,10 +82,6 @@ class MmsClient:
             status=response.status_code,
             headers=dict(response.headers),
             answer_body=_json_or_text(response),
-        )
-        self.evidence.add(
-            f"{api} answer",
-            {"status": exchange.status, "headers": exchange.headers, "body": exchange.answer_body},
         )
         self._verify_answer(exchange, body_key or api)
         return exchange

@@ -1,0 +1,33 @@
+"""The one HTTP client factory: every exchange is recorded as evidence, exactly as sent."""
+
+from __future__ import annotations
+
+import httpx
+
+from harness.evidence import Evidence
+
+BODY_LIMIT = 64_000  # characters of a body kept as evidence
+
+
+def recording_client(evidence: Evidence, timeout: float) -> httpx.Client:
+    """An httpx client (with `timeout` on connect, read, write and pool) that adds one evidence
+    item per exchange: method, URL, headers and body of the request and of the response."""
+
+    def record(response: httpx.Response) -> None:
+        response.read()
+        request = response.request
+        evidence.add(
+            f"HTTP {request.method} {request.url.path}",
+            {
+                "request": {"method": request.method, "url": str(request.url),
+                            "headers": dict(request.headers), "body": _text(request.content)},
+                "response": {"status": response.status_code, "headers": dict(response.headers),
+                             "body": _text(response.content)},
+            },
+        )  # fmt: skip
+
+    return httpx.Client(timeout=timeout, event_hooks={"response": [record]})
+
+
+def _text(content: bytes) -> str:
+    return content.decode("utf-8", "replace")[:BODY_LIMIT]
