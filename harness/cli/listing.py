@@ -6,6 +6,7 @@ import argparse
 import fnmatch
 import json
 
+from harness.cli import options
 from harness.report.catalogue import requirements, scenarios
 
 
@@ -16,13 +17,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         description="List every scenario of features/ with its requirement ids and the bench "
         "capabilities it needs; or, with --requirements, every requirement id and its clause.",
     )
-    p.add_argument(
-        "--req",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="only scenarios checking this requirement (repeatable; 'DEV-*')",
-    )
+    options.add_req(p)
     p.add_argument("--spec", choices=["mms", "fido", "device"], help="only one specification")
     p.add_argument("--requirements", action="store_true", help="list requirement ids instead")
     p.add_argument("--json", action="store_true", help="JSON instead of text")

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from harness.cli import profiles
+from harness.cli import options
 from harness.device.emulated import EmulatedDevice
 from harness.device.firmware import Firmware
 from harness.device.identity import fixture_devices
@@ -32,17 +32,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--reports: allure-results/, junit.xml, summary.json, summary.html and allure-report/. "
         "Exits 1 when a requirement fails.",
     )
-    profiles.add_option(p)
+    options.add_profile(p)
     p.add_argument("--tags", metavar="EXPR",
                    help="feature tags to run, as a pytest -m expression, e.g. "
                         "'mms and not consumes_state'")  # fmt: skip
-    p.add_argument(
-        "--req",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="only scenarios checking this requirement (repeatable; 'DEV-*')",
-    )
+    options.add_req(p)
     p.add_argument(
         "-k", dest="keyword", metavar="EXPR", help="only scenarios whose name matches (pytest -k)"
     )
@@ -71,7 +65,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    profile = profiles.chosen(args)
+    profile = options.chosen_profile(args)
     bench = profile.name if profile else "embedded default"
     folder = new_run_folder(args.reports, bench)
     print(f"bioharness: bench {bench!r}, run folder {folder}", flush=True)
@@ -84,23 +78,23 @@ def handle(args: argparse.Namespace) -> int:
 
 def suite_args(args: argparse.Namespace, profile: Profile | None, folder: Path) -> list[str]:
     """The pytest command line for this run."""
-    options = [
+    command = [
         str(ROOT / "steps"), "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"),
         "--alluredir", str(folder / "allure-results"), "--junitxml", str(folder / "junit.xml"),
         "--summary-dir", str(folder), "-rfEs", "-q" if args.quiet else "-v",
     ]  # fmt: skip
-    options += profile.suite_options() if profile else []
+    command += profile.suite_options() if profile else []
     tags = args.tags or (profile.get("run", "tags") if profile else None)
     if tags:
-        options += ["-m", tags]
+        command += ["-m", tags]
     for requirement in args.req or (profile.get("run", "requirements", []) if profile else []):
-        options += ["--req", requirement]
+        command += ["--req", requirement]
     if args.keyword:
-        options += ["-k", args.keyword]
+        command += ["-k", args.keyword]
     workers = args.workers or (profile.get("run", "workers", 1) if profile else 1)
     if workers > 1:
-        options += ["-n", str(workers), "--dist", "loadgroup"]
-    return options + list(args.suite_args)
+        command += ["-n", str(workers), "--dist", "loadgroup"]
+    return command + list(args.suite_args)
 
 
 def new_run_folder(reports: Path, bench: str) -> Path:

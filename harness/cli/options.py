@@ -1,4 +1,5 @@
-"""The --profile option every command shares: an explicit file, else ./bioharness.toml."""
+"""Options several commands share: --profile (an explicit file, else ./bioharness.toml) and
+--req (requirement ids, wildcards allowed)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,17 @@ from pathlib import Path
 from harness.profile import DEFAULT_PROFILE, Profile, ProfileError, load
 
 
-def add_option(parser: argparse.ArgumentParser) -> None:
+def add_req(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--req",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only scenarios checking this requirement (repeatable; wildcards: 'DEV-*')",
+    )
+
+
+def add_profile(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--profile",
         type=Path,
@@ -17,7 +28,7 @@ def add_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def chosen(args: argparse.Namespace) -> Profile | None:
+def chosen_profile(args: argparse.Namespace) -> Profile | None:
     """The profile the command runs with (None: the embedded default); exits with the
     profile's problems when it is bad."""
     path = args.profile or (Path(DEFAULT_PROFILE) if Path(DEFAULT_PROFILE).exists() else None)
