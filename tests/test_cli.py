@@ -132,6 +132,13 @@ def test_the_serial_example_drives_the_emulated_device_as_hardware(
     assert all(s["variant"].startswith("serial:/tmp/bioharness/ttyBH0") for s in row["scenarios"])
     skipped = run.requirement("DEV-UNPLUG")["scenarios"]
     assert [s["reason"] for s in skipped] == ["this bench cannot unplug its device"]
+    # the real-device path: an Auth device is registered too, but skips Registration-only checks
+    assert run.requirement("DEV-REGISTRATION")["verdict"] == "passed"
+    purpose_only = [s for s in run.requirement("DEV-ENCRYPTION-CERT")["scenarios"]
+                    if s["outcome"] == "skipped"]  # fmt: skip
+    assert [s["reason"] for s in purpose_only] == [
+        "needs a Registration device; the bench device's purpose is Auth"
+    ]
     assert "emulated finger-auth served on /tmp/bioharness/ttyBH0" in run.output
 
 

@@ -55,6 +55,7 @@ Feature: An MDS keeps its device in sync with the management server
   Scenario: A Registration device never asks for the encryption certificate
     Given the MMS grants snapshots valid for 2 seconds
     And the bench device as "iris-registration"
+    And the bench device is a Registration device
     When the MDS starts
     And the MDS has refreshed its snapshot 2 times
     Then the MMS received 0 msbEncryptionCert requests
