@@ -158,6 +158,22 @@ def test_every_frame_is_in_the_transcript(wired: BenchDevice) -> None:
     assert evidence.name == "device CAPTURE" and evidence.body == f"{sent}\n{answered}"
 
 
+def test_identity_is_asked_once_per_boot(wired: BenchDevice) -> None:
+    device = wired.device
+    assert isinstance(device, FramedDevice)
+
+    def asked() -> int:
+        return sum('"cmd":"INFO"' in line for line in device.transcript)
+
+    for _ in range(3):
+        device.identity  # noqa: B018 - the call is the test
+    assert asked() == 1
+    device.reboot()  # waits with INFO until the device answers
+    after_boot = asked()
+    device.identity  # noqa: B018
+    assert asked() == after_boot + 1
+
+
 def test_calls_from_two_threads_each_get_their_own_answer(wired: BenchDevice) -> None:
     errors: list[BaseException] = []
 

@@ -69,6 +69,7 @@ class FramedDevice(Device):
         self._seq = 0
         self._buffer = framing.LineBuffer()
         self._one_at_a_time = threading.Lock()
+        self._identity: DeviceInfo | None = None  # asked once per connection and boot
 
     def call(
         self, command: str, args: dict[str, Any] | None = None, timeout: float | None = None
@@ -83,6 +84,7 @@ class FramedDevice(Device):
             return self._call(command, args or {}, timeout)
         except DeviceDisconnected:
             self._log("!", f"link lost ({self.link!r}): reconnecting".encode())
+            self._identity = None  # another device may have been plugged in
             self.link.reconnect()
             return self._call(command, args or {}, timeout)
         finally:
@@ -122,7 +124,10 @@ class FramedDevice(Device):
 
     @property
     def identity(self) -> DeviceInfo:
-        return DeviceInfo(**self.call("INFO"))
+        """What the device says about itself (asked again after a reboot or a reconnect)."""
+        if self._identity is None:
+            self._identity = DeviceInfo(**self.call("INFO"))
+        return self._identity
 
     def sign_bytes(self, data: bytes) -> bytes:
         return base64.b64decode(self.call("SIGN", {"data": base64.b64encode(data).decode()}))
@@ -147,6 +152,7 @@ class FramedDevice(Device):
 
     def reboot(self) -> None:
         """Reboot, then wait (up to `boot_timeout`) until the device answers again."""
+        self._identity = None
         self.call("REBOOT")
         deadline = time.monotonic() + self.boot_timeout
         while True:
