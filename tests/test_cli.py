@@ -167,7 +167,7 @@ def test_a_bad_profile_stops_the_run_naming_the_key(tmp_path: Path) -> None:
     bad = tmp_path / "bench.toml"
     bad.write_text('[mms]\nurl = "mms.lab"\n')
     run = _run(tmp_path, "--profile", str(bad))
-    assert run.code != 0
+    assert run.code == 2  # a usage error, not a failed requirement
     assert "[mms] url: 'mms.lab' is not an http(s) URL" in run.output
 
 

@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from harness.profile import DEFAULT_PROFILE, Profile, ProfileError, load
+
+EXIT_BAD_PROFILE = 2  # a usage error, as argparse's own; 1 means a requirement failed
 
 
 def add_req(parser: argparse.ArgumentParser) -> None:
@@ -37,4 +40,5 @@ def chosen_profile(args: argparse.Namespace) -> Profile | None:
     try:
         return load(path)
     except ProfileError as exc:
-        raise SystemExit(f"bioharness: {exc}") from None
+        print(f"bioharness: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_PROFILE) from None

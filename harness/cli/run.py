@@ -30,7 +30,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         description="Run the conformance scenarios against the bench of the profile (default: "
         "the embedded reference servers and the emulated device) and write a run folder under "
         "--reports: allure-results/, junit.xml, summary.json, summary.html and allure-report/. "
-        "Exits 1 when a requirement fails.",
+        "Exits 1 when a requirement fails, 2 on a bad profile or option.",
     )
     options.add_profile(p)
     p.add_argument("--tags", metavar="EXPR",
