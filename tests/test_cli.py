@@ -117,7 +117,9 @@ def test_a_verdict_resting_on_an_erratum_is_categorised_so(runs: dict[str, CliRu
 def test_an_unreachable_target_is_a_bench_fault(runs: dict[str, CliRun]) -> None:
     run = runs["bench fault"]
     assert run.code == 1, run.output[-3000:]
-    scenarios_run = run.requirement("MMS-SNAP-TIME")["scenarios"]
+    row = run.requirement("MMS-SNAP-TIME")
+    assert row["verdict"] == "no verdict" and run.summary["verdict"] == "incomplete"
+    scenarios_run = row["scenarios"]
     assert {s["category"] for s in scenarios_run} == {"bench fault"}
     assert "ConnectError" in scenarios_run[0]["reason"]
 

@@ -16,6 +16,16 @@ def test_requirement_verdicts() -> None:
     assert verdict([_run("a", "X", "passed"), _run("b", "X", "skipped")]) == "passed"
     assert verdict([_run("a", "X", "skipped")]) == "skipped"
     assert verdict([]) == "not run"
+    fault = _run("c", "X", "failed", category="bench fault")
+    defect = _run("d", "X", "failed", category="product defect")
+    assert verdict([_run("a", "X", "passed"), fault]) == "no verdict"
+    assert verdict([fault, defect]) == "failed"
+
+
+def test_run_verdicts() -> None:
+    fault = _run("c", "X", "failed", category="bench fault")
+    assert summary.build([fault], {}, {})["verdict"] == "incomplete"
+    assert summary.build([_run("a", "X", "passed")], {}, {})["verdict"] == "pass"
 
 
 def test_summary_page_shows_failures_skips_and_advisories() -> None:

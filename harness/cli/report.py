@@ -40,4 +40,4 @@ def handle(args: argparse.Namespace) -> int:
         print(f"no Allure HTML report: {exc}")
         return 2
     print(f"Allure report: {index}")
-    return 1 if document["verdict"] == "fail" else 0
+    return 0 if document["verdict"] == "pass" else 1

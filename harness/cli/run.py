@@ -20,7 +20,7 @@ from harness.profile import Profile
 from harness.report import allure_html, summary
 from harness.report.catalogue import ROOT
 
-EXIT_REQUIREMENT_FAILED = 1
+EXIT_NOT_CONFORMING = 1  # a requirement failed, or has no verdict (a bench fault)
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -30,7 +30,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         description="Run the conformance scenarios against the bench of the profile (default: "
         "the embedded reference servers and the emulated device) and write a run folder under "
         "--reports: allure-results/, junit.xml, summary.json, summary.html and allure-report/. "
-        "Exits 1 when a requirement fails, 2 on a bad profile or option.",
+        "Exits 1 when a requirement fails or has no verdict, 2 on a bad profile or option.",
     )
     options.add_profile(p)
     p.add_argument("--tags", metavar="EXPR",
@@ -146,4 +146,4 @@ def finish(folder: Path, bench: str, status: int, build_html: bool = True) -> in
         f"bioharness: verdict {document['verdict'].upper()}: "
         + ", ".join(f"{n} requirements {v}" for v, n in totals.items() if n)
     )
-    return EXIT_REQUIREMENT_FAILED if document["verdict"] == "fail" else status
+    return status if document["verdict"] == "pass" else EXIT_NOT_CONFORMING

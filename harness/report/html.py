@@ -13,7 +13,9 @@ h1 { font-size: 1.6em; margin-bottom: .2em; } h2 { margin-top: 1.8em; font-size:
            white-space: nowrap; }
 .pass, .passed { background: #d8f3dc; color: #1b5e20; }
 .fail, .failed { background: #ffd6d6; color: #8e0000; }
-.skipped { background: #fff1c2; color: #6d5200; } .notrun { background: #e8eaed; color: #444; }
+.skipped { background: #fff1c2; color: #6d5200; }
+.noverdict, .incomplete { background: #e4dcff; color: #3c1f8f; }
+.notrun { background: #e8eaed; color: #444; }
 .warning { background: #ffe8cc; color: #7a3e00; }
 table { border-collapse: collapse; width: 100%; margin-top: .6em; }
 th, td { text-align: left; vertical-align: top; padding: .35em .6em;

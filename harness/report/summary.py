@@ -8,18 +8,27 @@ from pathlib import Path
 from typing import Any
 
 from harness.report.catalogue import Requirement, requirements, scenarios
-from harness.report.records import ScenarioRun
+from harness.report.records import BENCH_FAULT, ScenarioRun
 
-VERDICTS = ("failed", "passed", "skipped", "not run")
+VERDICTS = ("failed", "no verdict", "passed", "skipped", "not run")
 
 
 def requirement_verdict(runs: list[ScenarioRun]) -> str:
-    """failed if any run failed; passed if any passed; skipped if all were skipped; else not run."""
+    """failed if a check failed; no verdict if the bench failed a run (a bench fault proves
+    nothing either way); passed if any run passed; skipped if all were skipped; else not run."""
+    if any(r.outcome == "failed" and r.category != BENCH_FAULT for r in runs):
+        return "failed"
+    if any(r.outcome == "failed" for r in runs):
+        return "no verdict"
     outcomes = {r.outcome for r in runs}
-    for verdict in ("failed", "passed", "skipped"):
-        if verdict in outcomes:
-            return verdict
-    return "not run"
+    return next((v for v in ("passed", "skipped") if v in outcomes), "not run")
+
+
+def run_verdict(requirement_totals: Counter) -> str:
+    """fail if a requirement failed; incomplete if one has no verdict; else pass."""
+    if requirement_totals["failed"]:
+        return "fail"
+    return "incomplete" if requirement_totals["no verdict"] else "pass"
 
 
 def build(
@@ -47,7 +56,7 @@ def build(
     categories = Counter(r.category for r in runs if r.category)
     return {
         **meta,
-        "verdict": "fail" if requirement_totals["failed"] else "pass",
+        "verdict": run_verdict(requirement_totals),
         "environment": environment,
         "totals": {
             "requirements": {v: requirement_totals[v] for v in VERDICTS},
