@@ -64,6 +64,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "malformed, unknown_api (default: any non-zero code)",
     )
     group.addoption(
+        "--mms-allow-two-part-rotation",
+        action="store_true",
+        help="let the MMS accept msbKeyRotation in the two-part form its section shows "
+        "(reported as an advisory); default: the form must be refused",
+    )
+    group.addoption(
         "--time-tolerance",
         type=float,
         default=30.0,
@@ -154,6 +160,7 @@ def bench(pytestconfig: pytest.Config) -> Bench:
             time_tolerance=dt.timedelta(seconds=opt("--time-tolerance")),
             thumbprint_hashes=tuple(opt("--thumbprint-hash") or ["sha256"]),
             pinned_codes=parse_pinned_codes(opt("--mms-expect")),
+            two_part_rotation=opt("--mms-allow-two-part-rotation"),
         ),
         fido=FidoBench(
             url=opt("--fido-url") or None,

@@ -57,6 +57,10 @@ def _seconds(value: Any, base: Path) -> str | None:
     return None if ok else f"{value!r} is not a positive number of seconds"
 
 
+def _flag(value: Any, base: Path) -> str | None:
+    return None if isinstance(value, bool) else f"{value!r} is not true or false"
+
+
 def _count(value: Any, base: Path) -> str | None:
     ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
     return None if ok else f"{value!r} is not a whole number of at least 1"
@@ -96,7 +100,7 @@ def _code(value: Any, base: Path) -> str | None:
 SCHEMA: dict[str, dict[str, Check]] = {
     "bench": {"name": _string, "description": _string},
     "mms": {"url": _url, "server_ca": _file, "device_ca": _file, "time_tolerance_s": _seconds,
-            "thumbprint_hashes": _strings},
+            "thumbprint_hashes": _strings, "allow_two_part_rotation": _flag},
     "mms.expect": dict.fromkeys(UNSPECIFIED_CASES, _code),
     "fido": {"url": _url, "tolerance_s": _seconds, "skew_margin_s": _seconds,
              "unknown_device_status": _status},
@@ -145,6 +149,8 @@ class Profile:
             value = self.get(table, key)
             if value is not None:
                 args += [option, str(value)]
+        if self.get("mms", "allow_two_part_rotation"):
+            args.append("--mms-allow-two-part-rotation")
         for name in self.get("mms", "thumbprint_hashes", []):
             args += ["--thumbprint-hash", name]
         for case, code in self.data.get("mms.expect", {}).items():

@@ -1,7 +1,7 @@
 """Deliberately broken variants of the reference MMS, each with one defect.
 
 Each is loaded by the conformance suite through `--mms-service tests.broken_mms:<name>`;
-tests/test_suite_detects_broken_mms.py asserts the suite fails the scenarios each defect breaks.
+tests/test_suite_detects_broken_servers.py asserts the suite fails the scenarios each defect breaks.
 """
 
 from __future__ import annotations
@@ -124,6 +124,14 @@ class GivesRegistrationDevicesTheCertificate(MmsService):
         return {"encryptionCertData": cert_to_pem(self.material.encryption_cert).decode()}
 
 
+class AcceptsTwoPartRotation(MmsService):
+    """Takes the two-part `payload.signature` form the msbKeyRotation section shows, unverified."""
+
+    def verify_request(self, token: str) -> dict[str, Any]:
+        payload = decode(token).get("payload") if token.count(".") == 1 else None
+        return payload if isinstance(payload, dict) else super().verify_request(token)
+
+
 def _factory(cls: type) -> Callable[..., Any]:
     return variant_factory(reference_service, cls)
 
@@ -139,3 +147,4 @@ expiry_differs_from_certificate = _factory(ExpiryDiffersFromCertificate)
 sha1_thumbprint = _factory(Sha1Thumbprint)
 forgets_registrations = _factory(ForgetsRegistrations)
 gives_registration_devices_the_certificate = _factory(GivesRegistrationDevicesTheCertificate)
+accepts_two_part_rotation = _factory(AcceptsTwoPartRotation)

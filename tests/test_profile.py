@@ -30,6 +30,7 @@ def test_options_follow_the_profile_and_paths_are_made_absolute() -> None:
     assert Path(pairs["--mms-server-ca"]).name == "server-root-ca.cert.pem"
     assert pairs["--fido-unknown-device-status"] == "403"
     assert "bad_signature=-102" in options and "unknown_api=-1001" in options
+    assert "--mms-allow-two-part-rotation" not in options  # the example says false
 
 
 def test_the_serial_example_serves_the_emulated_device_on_its_port() -> None:
@@ -55,6 +56,7 @@ def test_every_mistake_is_reported_at_once_with_key_and_fix(tmp_path: Path) -> N
 ulr = "https://x"
 server_ca = "missing.pem"
 time_tolerance_s = -1
+allow_two_part_rotation = "yes"
 
 [mms.expect]
 bad_signature = 7
@@ -78,6 +80,7 @@ x = 1
         "[mms] ulr: unknown key: did you mean 'url'?",
         "[mms] server_ca: no file 'missing.pem'",
         "[mms] time_tolerance_s: -1 is not a positive number of seconds",
+        "[mms] allow_two_part_rotation: 'yes' is not true or false",
         "[mms.expect] bad_signature: 7 is not an MMS error code",
         "[fido] url: 'ftp://fido' is not an http(s) URL",
         "[fido] unknown_device_status: 500 is not a 4xx HTTP status",

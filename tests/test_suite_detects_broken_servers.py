@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -57,6 +58,10 @@ MMS_VARIANTS: dict[str, tuple[Scenarios, Scenarios]] = {
     "forgets_registrations": (
         [("Registration assigns a device code that the next snapshot shows", None)],
         [("A registration request with <problem> gets -103", None)],
+    ),
+    "accepts_two_part_rotation": (
+        [(MUTATION, "two-part")],
+        [(MUTATION, "tampered payload"), (ROTATION, None)],
     ),
     "gives_registration_devices_the_certificate": (
         [("A Registration device is told it needs no encryption certificate", None)],
@@ -199,3 +204,16 @@ def test_suite_fails_on_broken_server(runs: dict, spec: str, variant: str) -> No
     for scenario, example in must_pass:
         got = run.outcome(scenario, example)
         assert got == {"passed"}, f"{variant}: {scenario!r} [{example}] should pass, got {got}"
+
+
+def test_a_bench_may_allow_the_two_part_rotation_form(tmp_path: Path) -> None:
+    """DESIGN errata: with the bench's allowance, a server taking msbKeyRotation as
+    payload.signature passes that scenario (with an advisory); the other mutations still count."""
+    run = run_suite(
+        tmp_path, "steps/test_mms.py", "-k", "mutation",
+        "--mms-service=tests.broken_mms:accepts_two_part_rotation",
+        "--mms-allow-two-part-rotation",
+    )  # fmt: skip
+    assert run.returncode == 0, run.output[-3000:]
+    assert run.outcome(MUTATION, "two-part") == {"passed"}
+    assert run.outcome(MUTATION, "tampered payload") == {"passed"}

@@ -75,6 +75,14 @@ class MmsError(Exception):
         self.detail = detail
 
 
+def _header(token: str) -> dict[str, Any] | None:
+    """The protected header of a compact JWS, unverified; None when there is none."""
+    try:
+        return peek(token)[0]
+    except InvalidJws:
+        return None
+
+
 def _flag(value: bool) -> str:
     return "true" if value else "false"
 
@@ -136,8 +144,8 @@ class MmsService:
         request: dict[str, Any] = {}
         record = RecordedRequest(api, self.clock.now(), token, None, None, None)
         self.recorded.append(record)
+        record.header = _header(token)
         try:
-            record.header = peek(token)[0]
             record.payload = request = self.verify_request(token)
             if api not in protocol.APIS:
                 raise MmsError(ResponseCode.UNABLE_TO_GENERATE_RESPONSE, f"unknown API {api!r}")
