@@ -23,9 +23,19 @@ from harness.device.connect import (
     TransportSpecError,
     connect,
 )
+from harness.device.emulated import EmulatedDevice
+from harness.device.firmware import Firmware
 from harness.device.identity import fixture_devices
-from harness.device.interface import DeviceDisconnected, DeviceRefused, DeviceTimeout
+from harness.device.interface import (
+    CAPTURE,
+    REBOOT,
+    DeviceDisconnected,
+    DeviceRefused,
+    DeviceTimeout,
+)
+from harness.device.pty_host import PtyHost
 from harness.device.remote import FramedDevice
+from harness.device.serial_link import SerialLink
 from harness.device.usb_emulated import EmulatedGadget, EmulatedUsbBackend
 from harness.evidence import Evidence
 from harness.pki import certs
@@ -203,12 +213,27 @@ def test_damaged_answers_are_named_in_the_timeout(wired: BenchDevice) -> None:
         wired.device.capture()
 
 
+class SealedDevice(EmulatedDevice):
+    """A device whose clock the bench cannot set."""
+
+    capabilities = frozenset({CAPTURE, REBOOT})
+
+
+def test_a_device_says_what_the_bench_may_do_with_it(wired: BenchDevice) -> None:
+    assert wired.device.capabilities == {"clock_control", "reboot", "capture"}
+    sealed = SealedDevice(FINGER)
+    with PtyHost(Firmware(sealed)) as host:
+        device = FramedDevice(SerialLink(host.port), 2.0)
+        try:
+            assert device.capabilities == {CAPTURE, REBOOT}
+        finally:
+            device.close()
+
+
 # --- USB specifics --------------------------------------------------------------------------
 
 
 def test_usb_device_is_found_by_serial_number_string() -> None:
-    from harness.device.emulated import EmulatedDevice
-    from harness.device.firmware import Firmware
     from harness.device.usb_link import UsbLink
 
     iris = fixture_devices()["iris-registration"]
@@ -225,9 +250,6 @@ def test_usb_device_is_found_by_serial_number_string() -> None:
 
 
 def test_emulated_bus_serves_string_descriptors_to_pyusb() -> None:
-    from harness.device.emulated import EmulatedDevice
-    from harness.device.firmware import Firmware
-
     gadget = EmulatedGadget(
         Firmware(EmulatedDevice(FINGER)), EMULATED_VID, EMULATED_PID, FINGER.serial_number
     )

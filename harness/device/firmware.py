@@ -33,6 +33,7 @@ class Firmware:
         self._lock = threading.Lock()
         self._commands: dict[str, Callable[[dict[str, Any]], Any]] = {
             "INFO": lambda a: self.device.identity.to_dict(),
+            "CAPS": lambda a: sorted(self.device.capabilities),
             "SIGN": lambda a: _b64(self.device.sign_bytes(base64.b64decode(a["data"]))),
             "CHAIN": lambda a: [certs.cert_to_b64der(c) for c in self.device.certificate_chain()],
             "CSR": lambda a: certs.csr_to_b64der(self.device.create_csr(int(a.get("bits", 2048)))),

@@ -16,6 +16,7 @@ from harness.pki import certs
 CLOCK_CONTROL = "clock_control"
 REBOOT = "reboot"
 CAPTURE = "capture"
+KNOWN_CAPABILITIES = frozenset({CLOCK_CONTROL, REBOOT, CAPTURE})
 
 
 class DeviceError(Exception):

@@ -13,9 +13,7 @@ from cryptography import x509
 
 from harness.device import framing
 from harness.device.interface import (
-    CAPTURE,
-    CLOCK_CONTROL,
-    REBOOT,
+    KNOWN_CAPABILITIES,
     Device,
     DeviceDisconnected,
     DeviceInfo,
@@ -52,8 +50,6 @@ class FramedDevice(Device):
     in both directions is kept in `transcript`, and each command's frames go to `evidence`.
     """
 
-    capabilities = frozenset({CLOCK_CONTROL, REBOOT, CAPTURE})
-
     def __init__(
         self,
         link: Link,
@@ -70,6 +66,7 @@ class FramedDevice(Device):
         self._buffer = framing.LineBuffer()
         self._one_at_a_time = threading.Lock()
         self._identity: DeviceInfo | None = None  # asked once per connection and boot
+        self._capabilities: frozenset[str] | None = None
 
     def call(
         self, command: str, args: dict[str, Any] | None = None, timeout: float | None = None
@@ -121,6 +118,16 @@ class FramedDevice(Device):
 
     def _log(self, direction: str, frame: bytes) -> None:
         self.transcript.append(f"{direction} {frame.decode('utf-8', 'replace').rstrip()}")
+
+    @property
+    def capabilities(self) -> frozenset[str]:  # type: ignore[override]
+        """What the device lets the bench do (CAPS), asked once; unknown names are ignored."""
+        if self._capabilities is None:
+            said = self.call("CAPS")
+            if not isinstance(said, list):
+                raise DeviceRefused(f"CAPS: expected a list, got {said!r}")
+            self._capabilities = frozenset(said) & KNOWN_CAPABILITIES
+        return self._capabilities
 
     @property
     def identity(self) -> DeviceInfo:
