@@ -20,7 +20,6 @@ from harness.bench import (
     MmsBench,
     parse_pinned_codes,
 )
-from harness.device.connect import EMULATED_TRANSPORTS
 
 pytest_plugins = ["harness.report.plugin"]
 
@@ -204,11 +203,6 @@ def pytest_bdd_apply_tag(tag: str, function: object) -> bool | None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep the scenarios of the requirements asked for (--req); against an external server,
     skip scenarios that need the embedded one, saying why."""
-    for item in items:  # one physical device: its scenarios run on one worker, one at a time
-        callspec = getattr(item, "callspec", None)
-        transport = callspec.params.get("device_transport") if callspec else None
-        if transport and transport not in EMULATED_TRANSPORTS and transport != "none":
-            item.add_marker(pytest.mark.xdist_group(f"device {transport}"))
     wanted = config.getoption("--req")
     if wanted:
         keep, drop = [], []

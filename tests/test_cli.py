@@ -54,7 +54,8 @@ RUNS = {
                      "--mms-service=tests.broken_mms:trusts_any_chain"],
     "bench fault": ["--no-html", "--req", "MMS-SNAP-TIME", "--",
                     "--mms-url=http://127.0.0.1:9/mms/MSBDeviceRequest/"],
-    "serial example": ["--no-html", "--profile", str(ROOT / "profiles" / "serial-bench.toml")],
+    "serial example": ["--no-html", "-n", "2",  # two workers, one physical device
+                       "--profile", str(ROOT / "profiles" / "serial-bench.toml")],
 }  # fmt: skip
 
 
