@@ -194,6 +194,8 @@ def test_serve_mms_over_tls_trusted_through_the_fixture_root() -> None:
         )
         answer = httpx.post(url, content=b"not json", verify=trust, timeout=10)
         assert answer.status_code == 400  # no envelope: refused by the reference MMS
+        by_name = url.replace("127.0.0.1", "localhost")  # the certificate names it too
+        assert httpx.post(by_name, content=b"{}", verify=trust, timeout=10).status_code == 400
     finally:
         proc.terminate()
         proc.wait(10)

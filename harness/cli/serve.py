@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import socket
 import tempfile
 import threading
 from pathlib import Path
@@ -36,6 +37,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="serve HTTPS with a certificate issued by the fixture server-root-ca",
     )
     p.add_argument(
+        "--tls-name",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="another host name or IP the certificate names (repeatable; it always names "
+        "--host, this machine's host name, localhost and 127.0.0.1)",
+    )
+    p.add_argument(
         "--db", type=Path, help="SQLite file for the server's state (default: in memory)"
     )
     p.add_argument(
@@ -64,7 +73,8 @@ def handle(args: argparse.Namespace) -> int:
             _wait(stop, args.seconds)
         return 0
     with tempfile.TemporaryDirectory(prefix="bioharness-tls-") as tmp:
-        hosts = [args.host, "localhost", "127.0.0.1"]
+        hosts = [args.host, *args.tls_name, socket.gethostname(), socket.getfqdn(), "localhost",
+                 "127.0.0.1"]  # fmt: skip
         tls = serving_certificate(list(dict.fromkeys(hosts)), Path(tmp)) if args.tls else None
         db = str(args.db) if args.db else ":memory:"
         if args.what == "mms":
@@ -75,7 +85,10 @@ def handle(args: argparse.Namespace) -> int:
         with server:
             print(f"reference {args.what.upper()} at {server.url}", flush=True)
             if tls:
-                print(f"TLS: trust {DEFAULT_FIXTURES / 'pki' / 'server-root-ca.cert.pem'}")
+                names = ", ".join(dict.fromkeys(hosts))
+                print(
+                    f"TLS for {names}: trust {DEFAULT_FIXTURES / 'pki' / 'server-root-ca.cert.pem'}"
+                )
             if args.what == "mms":
                 threading.Thread(target=_print_requests, args=(server.service, stop),
                                  daemon=True).start()  # fmt: skip
