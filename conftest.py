@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
 import os
 from pathlib import Path
 
@@ -20,6 +19,8 @@ from harness.bench import (
     MmsBench,
     parse_pinned_codes,
 )
+from harness.device.connect import DEFAULT_TRANSPORTS
+from harness.report.catalogue import checks_any
 
 pytest_plugins = ["harness.report.plugin"]
 
@@ -169,7 +170,7 @@ def bench(pytestconfig: pytest.Config) -> Bench:
             unknown_device_status=opt("--fido-unknown-device-status"),
         ),
         device=DeviceBench(
-            transports=tuple(opt("--device") or ["pty", "usb"]),
+            transports=tuple(opt("--device") or DEFAULT_TRANSPORTS),
             mds_factory=opt("--mds-factory"),
             mds_sbi_url=opt("--mds-sbi-url"),
             mds_launch=opt("--mds-launch"),
@@ -183,7 +184,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run every device scenario once per bench transport (by default: pty and USB)."""
     if metafunc.definition.get_closest_marker("device") is None:
         return
-    transports: list = metafunc.config.getoption("--device") or ["pty", "usb"]
+    transports: list = metafunc.config.getoption("--device") or list(DEFAULT_TRANSPORTS)
     if metafunc.definition.get_closest_marker("usb_only"):
         transports = [t for t in transports if t.startswith("usb")] or [
             pytest.param("none", marks=pytest.mark.skip(reason="no USB device on this bench"))
@@ -208,8 +209,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         keep, drop = [], []
         for item in items:
             ids = [mark.args[0] for mark in item.iter_markers("req")]
-            chosen = any(fnmatch.fnmatchcase(i, pattern) for i in ids for pattern in wanted)
-            (keep if chosen else drop).append(item)
+            (keep if checks_any(ids, wanted) else drop).append(item)
         if drop:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep

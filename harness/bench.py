@@ -11,6 +11,7 @@ from typing import Any
 
 from cryptography import x509
 
+from harness.device.connect import DEFAULT_TRANSPORTS
 from harness.mms.requests import MdsInfo
 from harness.pki.material import fixture_pki
 from harness.pki.trust import TrustStore
@@ -93,7 +94,7 @@ REFERENCE_MDS = "harness.mds.service:EmulatedMds"
 class DeviceBench:
     """The devices and the MDS the device-conformance scenarios drive."""
 
-    transports: tuple[str, ...] = ("pty", "usb")
+    transports: tuple[str, ...] = DEFAULT_TRANSPORTS
     mds_factory: str = REFERENCE_MDS
     mds_sbi_url: str | None = None
     mds_launch: str | None = None

@@ -187,6 +187,16 @@ def load(path: Path) -> Profile:
                 problems.append(f"[{table}] {key}: unknown key{_did_you_mean(key, schema)}")
             elif problem := check(value, base):
                 problems.append(f"[{table}] {key}: {problem}")
+    device = tables.get("device", {})
+    if (
+        isinstance(device, dict)
+        and "emulate_on_port" in device
+        and not any(str(t).startswith("serial:") for t in device.get("transports", []))
+    ):
+        problems.append(
+            "[device] emulate_on_port: the emulated device is served on a serial port: "
+            'add one to transports, e.g. transports = ["serial:/tmp/bioharness/ttyBH0"]'
+        )
     if problems:
         raise ProfileError(path, problems)
     for table, key in (("mms", "server_ca"), ("mms", "device_ca"), ("device", "trust")):

@@ -150,11 +150,11 @@ def refused(mms: MmsSession, case: str, bench: Bench, evidence: Evidence) -> Non
 
 def _two_part_rotation_allowed(mms: MmsSession, bench: Bench, evidence: Evidence) -> bool:
     """True when the server took msbKeyRotation's two-part form and the bench allows that."""
-    accepted = checks.response_code(mms.last.answer, evidence) == protocol.ResponseCode.SUCCESS
-    if not (bench.mms.two_part_rotation and accepted and mms.mutation == "two-part form"):
+    two_part_rotation = mms.mutation == "two-part form" and mms.last.api == protocol.KEY_ROTATION
+    if not (bench.mms.two_part_rotation and two_part_rotation):
         return False
-    if mms.last.api != protocol.KEY_ROTATION:
-        return False
+    if checks.response_code(mms.last.answer, evidence) != protocol.ResponseCode.SUCCESS:
+        return False  # refused: the usual check follows
     evidence.advisory(
         "msbKeyRotation was accepted in the two-part payload.signature form its section shows "
         "(allowed by this bench; DESIGN errata expect three parts)"

@@ -86,12 +86,20 @@ x = 1
         "[fido] unknown_device_status: 500 is not a 4xx HTTP status",
         "[device] transports: 'bluetooth': use memory, pty, usb, serial:<port>",
         "[device] emulate_on_port: 'nobody' is no fixture device",
+        "[device] emulate_on_port: the emulated device is served on a serial port",
         "[run] workers: 0 is not a whole number of at least 1",
         "[targets]: unknown table",
     ]
     for text in expected:
         assert any(p.startswith(text) for p in problems), (text, problems)
     assert len(problems) == len(expected)
+
+
+def test_an_emulated_device_needs_a_serial_port_to_be_served_on(tmp_path: Path) -> None:
+    (problem,) = _problems(
+        tmp_path, '[device]\ntransports = ["pty"]\nemulate_on_port = "finger-auth"\n'
+    )
+    assert problem.startswith("[device] emulate_on_port: the emulated device is served on a serial")
 
 
 def test_a_file_that_is_not_toml_says_so(tmp_path: Path) -> None:

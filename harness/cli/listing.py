@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import fnmatch
+import dataclasses
 import json
 
 from harness.cli import options
-from harness.report.catalogue import requirements, scenarios
+from harness.report.catalogue import checks_any, requirements, scenarios
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -26,17 +26,17 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     if args.requirements:
-        rows = [r.__dict__ for r in requirements().values()]
+        catalogue = requirements().values()
         if args.json:
-            print(json.dumps(rows, indent=2))
-        for r in [] if args.json else requirements().values():
+            print(json.dumps([dataclasses.asdict(r) for r in catalogue], indent=2))
+            return 0
+        for r in catalogue:
             print(f"{r.id:24} {r.specification[:28]:28} {r.clause}")
         return 0
     chosen = [
         s for s in scenarios()
         if (args.spec is None or s.specification == args.spec)
-        and (not args.req or any(fnmatch.fnmatchcase(r, p) for r in s.requirements
-                                 for p in args.req))
+        and (not args.req or checks_any(s.requirements, args.req))
     ]  # fmt: skip
     if args.json:
         print(json.dumps([

@@ -12,10 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from harness.cli import options
-from harness.device.emulated import EmulatedDevice
-from harness.device.firmware import Firmware
-from harness.device.identity import fixture_devices
-from harness.device.pty_host import PtyHost
+from harness.device.connect import emulated_on_pty
 from harness.profile import Profile
 from harness.report import allure_html, summary
 from harness.report.catalogue import ROOT
@@ -121,7 +118,7 @@ def serving_emulated_device(profile: Profile | None) -> Iterator[None]:
         yield
         return
     name, port = target
-    host = PtyHost(Firmware(EmulatedDevice(fixture_devices()[name])), Path(port)).start()
+    host = emulated_on_pty(name, Path(port)).start()
     print(f"bioharness: emulated {name} served on {port}", flush=True)
     try:
         yield
@@ -131,7 +128,7 @@ def serving_emulated_device(profile: Profile | None) -> Iterator[None]:
 
 def finish(folder: Path, bench: str, status: int, build_html: bool = True) -> int:
     """Build the HTML report, print where everything is, and return the run's exit status:
-    1 when a requirement failed, else the suite's own status."""
+    1 unless every requirement passed (or was skipped), else the suite's own status."""
     if not (folder / "summary.json").exists():
         print(f"bioharness: the suite stopped before reporting (exit {status})")
         return status or 3

@@ -8,10 +8,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-from harness.device.emulated import EmulatedDevice
-from harness.device.firmware import Firmware
+from harness.device.connect import emulated_on_pty
 from harness.device.identity import fixture_devices
-from harness.device.pty_host import PtyHost
 from harness.pki.material import DEFAULT_FIXTURES
 from harness.pki.tls import serving_certificate
 from harness.servers.fido.embedded import embedded_fido
@@ -67,8 +65,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     stop = threading.Event()
     if args.what == "device":
-        firmware = Firmware(EmulatedDevice(fixture_devices()[args.fixture]))
-        with PtyHost(firmware, args.link) as host:
+        with emulated_on_pty(args.fixture, args.link) as host:
             print(f"emulated {args.fixture} on {host.port} (serial:{host.port})", flush=True)
             _wait(stop, args.seconds)
         return 0

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from harness.device.emulated import EmulatedDevice
 from harness.device.firmware import Firmware
-from harness.device.identity import DeviceIdentity
+from harness.device.identity import DeviceIdentity, fixture_devices
 from harness.device.interface import Device
 from harness.device.pty_host import PtyHost
 from harness.device.remote import FramedDevice
@@ -21,6 +22,7 @@ from harness.evidence import Evidence
 # pid.codes' test VID:PID, used by the emulated USB gadget.
 EMULATED_VID, EMULATED_PID = 0x1209, 0x0001
 EMULATED_TRANSPORTS = ("memory", "pty", "usb")
+DEFAULT_TRANSPORTS = ("pty", "usb")  # the emulated device over a real pty and over emulated USB
 
 
 class TransportSpecError(ValueError):
@@ -115,3 +117,9 @@ def connect(
     link = UsbLink(EMULATED_VID, EMULATED_PID, identity.serial_number, bus)
     device = FramedDevice(link, timeout, evidence)
     return BenchDevice(device, spec, emulated, firmware, link, gadget, [device.close])
+
+
+def emulated_on_pty(name: str, port: Path) -> PtyHost:
+    """Serve the firmware of the emulated fixture device `name` on a pty linked at `port`: a
+    serial bench without hardware. Not started."""
+    return PtyHost(Firmware(EmulatedDevice(fixture_devices()[name])), port)

@@ -3,6 +3,7 @@ ids of `docs/requirements.md` with the clauses they stand for."""
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -57,6 +58,11 @@ class Scenario:
     @property
     def specification(self) -> str:
         return next((t for t in SPEC_TAGS if t in self.tags), "")
+
+
+def checks_any(requirement_ids: list[str], patterns: list[str]) -> bool:
+    """Whether any of `requirement_ids` matches any pattern (an id, or a wildcard: 'DEV-*')."""
+    return any(fnmatch.fnmatchcase(i, p) for i in requirement_ids for p in patterns)
 
 
 def scenarios(features: Path = FEATURES) -> list[Scenario]:

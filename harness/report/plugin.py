@@ -14,6 +14,7 @@ import pytest
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from harness.clock import iso
+from harness.device.connect import DEFAULT_TRANSPORTS
 from harness.pki.material import DEFAULT_FIXTURES
 from harness.report import html, summary
 from harness.report.records import (
@@ -107,7 +108,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def bench_environment(config: pytest.Config) -> dict[str, str]:
     """What this run targets, for Allure's environment and the summary."""
     opt = config.getoption
-    devices = opt("--device", None) or ["pty", "usb"]
+    devices = opt("--device", None) or DEFAULT_TRANSPORTS
     environment = {
         "bench": opt("--bench-name"),
         "bioharness.version": version("bioharness"),

@@ -65,7 +65,6 @@ def build(
             "advisories": sum(len(r.advisories) for r in runs),
         },
         "requirements": rows,
-        "unrequired": [r.to_dict() for r in runs if not r.requirements],
     }
 
 
