@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import random
 from pathlib import Path
 
 import allure
@@ -20,18 +21,16 @@ from harness.bench import (
     parse_pinned_codes,
 )
 from harness.device.connect import DEFAULT_TRANSPORTS
+from harness.hooks import HOOK_NAMES, LabHooks
 from harness.report.catalogue import checks_any
 
 pytest_plugins = ["harness.report.plugin"]
 
-# Scenario tags that need the embedded reference server, with the reason shown when skipped.
-EMBEDDED_ONLY = {
-    "embedded_server_only": "needs the embedded reference server (state it can reset)",
-    "needs_fault_injection": "needs a server whose faults the harness can switch on",
-    "needs_clock_control": "needs a server whose clock the harness can move",
-}
+# Scenario tags that need a lab hook of the server under test (the embedded servers have all).
+HOOK_TAGS = {"needs_clock_hook": "clock", "needs_fault_hook": "fault"}
 # Feature tag of each specification, and the option that points it at an external server.
 TARGET_OPTIONS = {"mms": "--mms-url", "fido": "--fido-url"}
+SPEC_NAMES = {"mms": "Management Server", "fido": "Device Service"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -103,6 +102,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=int,
         help="pin the status for an unknown deviceId (default: any of 401, 403, 404)",
     )
+    for spec in TARGET_OPTIONS:
+        for hook in HOOK_NAMES:
+            group.addoption(
+                f"--{spec}-{hook}-hook",
+                metavar="ACTION",
+                help=f"the {hook} lab hook of an external {SPEC_NAMES[spec]}: 'POST <url>' or a "
+                "shell command" + (" ({offset_ms}: the offset to set)" if hook == "clock" else ""),
+            )
+    group.addoption(
+        "--shuffle",
+        type=int,
+        metavar="SEED",
+        help="run the scenarios in an order shuffled by SEED (proves order independence)",
+    )
     group.addoption(
         "--device",
         action="append",
@@ -161,6 +174,7 @@ def bench(pytestconfig: pytest.Config) -> Bench:
             thumbprint_hashes=tuple(opt("--thumbprint-hash") or ["sha256"]),
             pinned_codes=parse_pinned_codes(opt("--mms-expect")),
             two_part_rotation=opt("--mms-allow-two-part-rotation"),
+            hooks=_hooks(pytestconfig, "mms"),
         ),
         fido=FidoBench(
             url=opt("--fido-url") or None,
@@ -168,6 +182,7 @@ def bench(pytestconfig: pytest.Config) -> Bench:
             tolerance=dt.timedelta(seconds=opt("--fido-tolerance")),
             skew_margin=dt.timedelta(seconds=opt("--fido-skew-margin")),
             unknown_device_status=opt("--fido-unknown-device-status"),
+            hooks=_hooks(pytestconfig, "fido"),
         ),
         device=DeviceBench(
             transports=tuple(opt("--device") or DEFAULT_TRANSPORTS),
@@ -178,6 +193,19 @@ def bench(pytestconfig: pytest.Config) -> Bench:
             timeout=opt("--device-timeout"),
         ),
     )
+
+
+def _hooks(config: pytest.Config, spec: str) -> LabHooks:
+    return LabHooks.from_actions(
+        **{name: config.getoption(f"--{spec}-{name}-hook") for name in HOOK_NAMES}
+    )
+
+
+def _bench_hooks(config: pytest.Config, spec: str) -> list[str]:
+    """The hooks the bench has for one specification's server (an embedded one has all)."""
+    if not config.getoption(TARGET_OPTIONS[spec]):
+        return list(HOOK_NAMES)
+    return _hooks(config, spec).names()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -202,8 +230,8 @@ def pytest_bdd_apply_tag(tag: str, function: object) -> bool | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep the scenarios of the requirements asked for (--req); against an external server,
-    skip scenarios that need the embedded one, saying why."""
+    """Keep the scenarios of the requirements asked for (--req); skip scenarios that need a
+    hook the bench lacks, saying which; shuffle the order when asked (--shuffle)."""
     wanted = config.getoption("--req")
     if wanted:
         keep, drop = [], []
@@ -213,15 +241,39 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if drop:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
-    external = {spec for spec, option in TARGET_OPTIONS.items() if config.getoption(option)}
     for item in items:
-        spec = next((s for s in external if item.get_closest_marker(s)), None)
-        if spec is None:
-            continue
-        for tag, reason in EMBEDDED_ONLY.items():
-            if item.get_closest_marker(tag):
-                item.add_marker(pytest.mark.skip(reason=f"external {spec} target: {reason}"))
-                break
+        _skip_without_hooks(config, item)
+    seed = config.getoption("--shuffle")
+    if seed is not None:
+        random.Random(seed).shuffle(items)
+
+
+def _skip_without_hooks(config: pytest.Config, item: pytest.Item) -> None:
+    """Skip a scenario that needs hooks its server lacks, naming every missing one."""
+    spec = next((s for s in TARGET_OPTIONS if item.get_closest_marker(s)), None)
+    if spec is None:
+        return
+    have = _bench_hooks(config, spec)
+    missing = [h for tag, h in HOOK_TAGS.items() if item.get_closest_marker(tag) and h not in have]
+    if missing:
+        options = ", ".join(f"--{spec}-{h}-hook" for h in missing)
+        item.add_marker(
+            pytest.mark.skip(
+                reason=f"needs the {' and '.join(missing)} hook of the {SPEC_NAMES[spec]} "
+                f"under test: configure {options} (or [{spec}.hooks] in the profile)"
+            )
+        )
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    seed = config.getoption("--shuffle")
+    return None if seed is None else f"bioharness: scenarios shuffled with seed {seed}"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    seed = config.getoption("--shuffle")
+    if seed is not None and exitstatus != 0:
+        terminalreporter.write_line(f"bioharness: the order was shuffled with --shuffle {seed}")
 
 
 @pytest.hookimpl(trylast=True)

@@ -12,6 +12,7 @@ from typing import Any
 from cryptography import x509
 
 from harness.device.connect import DEFAULT_TRANSPORTS
+from harness.hooks import LabHooks
 from harness.mms.requests import MdsInfo
 from harness.pki.material import fixture_pki
 from harness.pki.trust import TrustStore
@@ -42,6 +43,8 @@ class MmsBench:
     two_part_rotation: bool = False
     http_timeout: float = 10.0
     mds: MdsInfo = field(default_factory=MdsInfo)
+    # Lab hooks for an external MMS; the embedded one always offers its test hooks.
+    hooks: LabHooks = field(default_factory=LabHooks)
 
     @property
     def embedded(self) -> bool:
@@ -76,6 +79,8 @@ class FidoBench:
     skew_margin: dt.timedelta = dt.timedelta(seconds=3)
     unknown_device_status: int | None = None
     http_timeout: float = 10.0
+    # Lab hooks for an external Device Service; the embedded one always offers its test hooks.
+    hooks: LabHooks = field(default_factory=LabHooks)
 
     @property
     def embedded(self) -> bool:

@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 from harness.bench import UNSPECIFIED_CASES
 from harness.device.connect import TransportSpecError, check_transport
 from harness.device.identity import fixture_devices
+from harness.hooks import HOOK_NAMES
 from harness.mms.protocol import ResponseCode
 
 DEFAULT_PROFILE = "bioharness.toml"
@@ -102,8 +103,10 @@ SCHEMA: dict[str, dict[str, Check]] = {
     "mms": {"url": _url, "server_ca": _file, "device_ca": _file, "time_tolerance_s": _seconds,
             "thumbprint_hashes": _strings, "allow_two_part_rotation": _flag},
     "mms.expect": dict.fromkeys(UNSPECIFIED_CASES, _code),
+    "mms.hooks": dict.fromkeys(HOOK_NAMES, _string),
     "fido": {"url": _url, "tolerance_s": _seconds, "skew_margin_s": _seconds,
              "unknown_device_status": _status},
+    "fido.hooks": dict.fromkeys(HOOK_NAMES, _string),
     "device": {"transports": _transports, "trust": _file, "timeout_s": _seconds,
                "emulate_on_port": _fixture_device},
     "mds": {"sbi_url": _url, "launch": _string},
@@ -153,6 +156,9 @@ class Profile:
             args.append("--mms-allow-two-part-rotation")
         for name in self.get("mms", "thumbprint_hashes", []):
             args += ["--thumbprint-hash", name]
+        for spec in ("mms", "fido"):
+            for hook, action in self.data.get(f"{spec}.hooks", {}).items():
+                args += [f"--{spec}-{hook}-hook", action]
         for case, code in self.data.get("mms.expect", {}).items():
             args += ["--mms-expect", f"{case}={code}"]
         for transport in self.get("device", "transports", []):

@@ -12,11 +12,14 @@ import pytest
 from harness.bench import Bench
 from harness.evidence import Evidence, Item
 from harness.fido.client import FidoClient
+from harness.hooks import LabHooks
 from harness.mms.client import MmsClient
 from harness.pki.trust import TrustStore
 from harness.report.records import ADVISORY
 from harness.servers.fido.embedded import embedded_fido
 from harness.servers.mms.embedded import embedded_mms
+from harness.servers.mms.service import MmsService
+from harness.servers.runner import EmbeddedServer
 
 
 def _attach(item: Item) -> None:
@@ -40,9 +43,11 @@ def evidence(request: pytest.FixtureRequest) -> Iterator[Evidence]:
 
 @dataclass
 class Target:
-    """A server under test: its URL, and the embedded service when the suite runs its own."""
+    """A server under test: its URL, its lab hooks, and the embedded service when the suite runs
+    its own (which offers every hook over HTTP, as `serve --test-hooks` does)."""
 
     url: str
+    hooks: LabHooks
     embedded: Any | None
 
 
@@ -51,46 +56,73 @@ class MmsTarget(Target):
     server_trust: TrustStore
 
 
+def _embedded_hooks(server: EmbeddedServer) -> LabHooks:
+    origin = server.url.split("/", 3)
+    return LabHooks.test_hooks_of("/".join(origin[:3]))
+
+
 @pytest.fixture(scope="session")
 def mms_target(bench: Bench, tmp_path_factory: pytest.TempPathFactory) -> Iterator[MmsTarget]:
     """The MMS under test: the external URL, or an embedded server started once per session."""
     if not bench.mms.embedded:
-        yield MmsTarget(bench.mms.url or "", None, bench.mms.server_trust())
+        yield MmsTarget(bench.mms.url or "", bench.mms.hooks, None, bench.mms.server_trust())
         return
     db = tmp_path_factory.mktemp("mms") / "registry.sqlite3"
-    with embedded_mms(bench.mms.service()(db_path=db)) as server:
-        yield MmsTarget(server.url, server.service, bench.mms.server_trust())
+    with embedded_mms(bench.mms.service()(db_path=db), with_test_hooks=True) as server:
+        yield MmsTarget(
+            server.url, _embedded_hooks(server), server.service, bench.mms.server_trust()
+        )
 
 
 @pytest.fixture
 def mms_client(mms_target: MmsTarget, bench: Bench, evidence: Evidence) -> Iterator[MmsClient]:
-    """An HTTP client for the MMS; the embedded server is reset to its seeded state first."""
-    if mms_target.embedded is not None:
-        mms_target.embedded.reset()
+    """An HTTP client for the MMS under test."""
     with MmsClient(
         mms_target.url, mms_target.server_trust, evidence=evidence, timeout=bench.mms.http_timeout
     ) as client:
         yield client
 
 
+@pytest.fixture
+def scripted_mms(mms_target: MmsTarget) -> MmsService:
+    """The embedded reference MMS, back in its seeded state, for a device scenario to script."""
+    if mms_target.embedded is None:
+        pytest.skip("device scenarios need the embedded reference MMS to play the server")
+    mms_target.embedded.reset()
+    return mms_target.embedded
+
+
 @pytest.fixture(scope="session")
 def fido_target(bench: Bench, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     """The Device Service under test: the external base URL, or an embedded one."""
     if not bench.fido.embedded:
-        yield Target(bench.fido.url or "", None)
+        yield Target(bench.fido.url or "", bench.fido.hooks, None)
         return
     db = tmp_path_factory.mktemp("fido") / "device-service.sqlite3"
-    with embedded_fido(bench.fido.service()(db_path=db)) as server:
-        yield Target(server.url, server.service)
+    service = bench.fido.service()(db_path=db, tolerance=bench.fido.tolerance)
+    with embedded_fido(service, with_test_hooks=True) as server:
+        yield Target(server.url, _embedded_hooks(server), server.service)
 
 
 @pytest.fixture
 def fido_client(fido_target: Target, bench: Bench, evidence: Evidence) -> Iterator[FidoClient]:
-    """An HTTP client for the Device Service; the embedded one is reset to its seeded state."""
-    if fido_target.embedded is not None:
-        fido_target.embedded.reset()
+    """An HTTP client for the Device Service under test."""
     with FidoClient(fido_target.url, evidence, timeout=bench.fido.http_timeout) as client:
         yield client
+
+
+@pytest.fixture(autouse=True)
+def _fixture_state(request: pytest.FixtureRequest, evidence: Evidence) -> None:
+    """Before a scenario that consumes state, run its server's reset hook when there is one
+    (without one, the scenario checks its precondition and skips if it was consumed)."""
+    if request.node.get_closest_marker("consumes_state") is None:
+        return
+    for spec, fixture in (("mms", "mms_target"), ("fido", "fido_target")):
+        if request.node.get_closest_marker(spec):
+            target: Target = request.getfixturevalue(fixture)
+            if target.hooks.has("reset"):
+                target.hooks.run("reset")
+                evidence.add(f"{spec} reset hook", repr(target.hooks.reset))
 
 
 @pytest.fixture

@@ -80,19 +80,19 @@ def _settles(condition, seconds: float = SETTLE) -> bool:
 
 
 @given(parsers.parse("the MMS grants snapshots valid for {seconds:d} seconds"))
-def snapshot_validity(mms_target, mms_client, seconds: int) -> None:
+def snapshot_validity(mms_target, scripted_mms, seconds: int) -> None:
     _mms(mms_target).policy.snapshot_validity = dt.timedelta(seconds=seconds)
 
 
 @given(parsers.parse('the next snapshot answer says "{name}" is "{value}"'))
-def scripted_snapshot(mms_target, mms_client, name: str, value: str) -> None:
+def scripted_snapshot(mms_target, scripted_mms, name: str, value: str) -> None:
     script = _mms(mms_target).script
     script.snapshot_overrides[name] = value
     script.snapshot_answers = 1
 
 
 @given(parsers.parse("the MMS answers the next {api} with {code:d}"))
-def scripted_code(mms_target, mms_client, api: str, code: int) -> None:
+def scripted_code(mms_target, scripted_mms, api: str, code: int) -> None:
     _mms(mms_target).script.forced_codes[api] = ResponseCode(code)
 
 
@@ -110,7 +110,7 @@ def bench_device(
     device_transport: str,
     bench: Bench,
     mms_target,
-    mms_client,
+    scripted_mms,
     evidence: Evidence,
     request: pytest.FixtureRequest,
 ) -> DeviceScenario:

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 
 import pytest
-from freezegun import freeze_time
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from harness.bench import Bench
@@ -19,9 +18,6 @@ from harness.fido.session import FidoSession
 scenarios("fido")
 
 REFUSALS = set(range(400, 500))
-# Time moves for the harness and the reference server's logic, not for the HTTP stack or pytest
-# (a frozen monotonic clock inside uvicorn's loop stops it from ever shutting down).
-TRANSPORT_MODULES = ["uvicorn", "h11", "httpcore", "httpx", "anyio", "starlette", "_pytest"]
 UNKNOWN_DEVICE_STATUSES = {401, 403, 404}
 
 
@@ -97,11 +93,9 @@ def other_device_id(fido: FidoSession, device_id: str) -> None:
     fido.device_id = device_id
 
 
-@given("the Device Service's store is unavailable")
-def store_down(fido_target) -> None:
-    if fido_target.embedded is None:
-        pytest.skip("fault injection needs the embedded reference Device Service")
-    fido_target.embedded.store.available = False
+@given("the Device Service is made to fail its next request")
+def next_request_fails(fido_target) -> None:
+    fido_target.hooks.run("fault")
 
 
 @given(parsers.re(r"the device clock runs just (?P<side>inside|outside) the tolerance "
@@ -156,12 +150,9 @@ def modification(fido: FidoSession, operation: str, fields: str) -> None:
 
 @when(parsers.parse("{minutes:d} minutes pass"))
 def minutes_pass(minutes: int, fido_target, request: pytest.FixtureRequest) -> None:
-    if fido_target.embedded is None:
-        pytest.skip("moving the server's clock needs the embedded reference Device Service")
-    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=minutes)
-    freezer = freeze_time(later, tick=True, real_asyncio=True, ignore=TRANSPORT_MODULES)
-    freezer.start()
-    request.addfinalizer(freezer.stop)
+    """The server's clock moves on (its clock hook); it is set right after the scenario."""
+    request.addfinalizer(lambda: fido_target.hooks.run("clock", offset_ms=0))
+    fido_target.hooks.run("clock", offset_ms=minutes * 60_000)
 
 
 @when("the device clock is set right")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import uuid
 
-import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from harness.bench import Bench
@@ -82,11 +81,9 @@ def digital_id_serial(mms: MmsSession, serial: str) -> None:
     mms.digital_id_overrides["serialNo"] = serial
 
 
-@given("the server's device registry is unavailable")
-def registry_down(mms_target) -> None:
-    if mms_target.embedded is None:
-        pytest.skip("fault injection needs the embedded reference MMS")
-    mms_target.embedded.registry.available = False
+@given("the server is made to fail its next request")
+def next_request_fails(mms_target) -> None:
+    mms_target.hooks.run("fault")
 
 
 # --- When ------------------------------------------------------------------------------------

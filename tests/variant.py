@@ -7,10 +7,11 @@ from typing import Any
 
 
 def variant_factory(reference: Callable[..., Any], cls: type) -> Callable[..., Any]:
-    """A factory like `reference` (db_path, clock) that builds `cls` instead of the reference."""
+    """A factory like `reference` (db_path, clock, options such as tolerance) that builds `cls`
+    instead of the reference."""
 
-    def build(db_path: Any = ":memory:", clock: Any = None) -> Any:
-        return reference(db_path, clock, cls=cls)
+    def build(db_path: Any = ":memory:", clock: Any = None, **options: Any) -> Any:
+        return reference(db_path, clock, cls=cls, **options)
 
     build.__doc__ = cls.__doc__
     return build

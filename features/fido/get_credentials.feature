@@ -82,9 +82,9 @@ Feature: Get Device Credentials (GET /devices/credentials/{deviceId})
     When the device gets its credentials
     Then the status is 403
 
-  @req:FIDO-GET-500 @embedded_server_only @needs_fault_injection
-  Scenario: A server whose store is down answers 500
+  @req:FIDO-GET-500 @needs_fault_hook
+  Scenario: A server that hits an internal fault answers 500
     Given the FIDO device "alice-phone" signing with its dispatch target 1
-    And the Device Service's store is unavailable
+    And the Device Service is made to fail its next request
     When the device gets its credentials
     Then the status is 500

@@ -12,7 +12,7 @@ Feature: Get Device Out-of-Band Operations (GET /devices/oobOperations/{deviceId
     And the decrypted operations have the fields of the spec
     And the operations listed are exactly the fixture's live ones
 
-  @req:FIDO-OOB-TIMEOUT @embedded_server_only @needs_clock_control
+  @req:FIDO-OOB-TIMEOUT @needs_clock_hook @consumes_state
   Scenario: An operation disappears once it times out
     Given the FIDO device "alice-phone" signing with its dispatch target 1
     When the device gets its out-of-band operations

@@ -46,10 +46,10 @@ Feature: Response codes (section 5) for devices the server must not serve
       | a model the whitelist lacks     | modelID       | BH-XX-999       |
       | a purpose the device is not for | devicePurpose | Registration    |
 
-  @req:MMS-CODE-1001 @embedded_server_only @needs_fault_injection
-  Scenario: A server whose device registry is down cannot generate a response
+  @req:MMS-CODE-1001 @needs_fault_hook
+  Scenario: A server that hits an internal fault cannot generate a response
     Given the fixture device "finger-auth"
-    And the server's device registry is unavailable
+    And the server is made to fail its next request
     When the device sends msbDeviceSnapshot
     Then the response code is -1001
     And the answer is a signed envelope from the server

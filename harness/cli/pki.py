@@ -18,6 +18,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "every thumbprint changes, and labs must provision the new material.",
     )
     p.add_argument("--regenerate", action="store_true", help="make new fixture material")
+    p.add_argument(
+        "--add-missing",
+        action="store_true",
+        help="make only the material the fixtures name but fixtures/pki lacks (new devices or "
+        "dispatch targets); everything already provisioned stays as it is",
+    )
     p.add_argument("--json", action="store_true", help="print the manifest as JSON")
     p.set_defaults(handler=handle)
 
@@ -25,6 +31,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     if args.regenerate:
         generate.main([])
+    elif args.add_missing:
+        generate.main(["--add-missing"])
     manifest = json.loads((DEFAULT_FIXTURES / "pki" / "manifest.json").read_text())
     if args.json:
         print(json.dumps(manifest, indent=2))

@@ -15,7 +15,7 @@ from pathlib import Path
 from cryptography import x509
 
 from harness.pki import certs
-from harness.pki.material import DEFAULT_FIXTURES, MANIFEST
+from harness.pki.material import DEFAULT_FIXTURES, MANIFEST, FixturePki
 
 GOOD = (dt.datetime(2024, 1, 1, tzinfo=dt.UTC), dt.datetime(2124, 1, 1, tzinfo=dt.UTC))
 EXPIRED = (dt.datetime(2000, 1, 1, tzinfo=dt.UTC), dt.datetime(2001, 1, 1, tzinfo=dt.UTC))
@@ -29,11 +29,27 @@ class _Issued:
     entry: dict = field(default_factory=dict)
 
 
+# Manifest fields `write` derives from the files; the rest of an entry is what `build` said.
+_DERIVED = ("key", "keyBits", "certificate", "subject", "notBefore", "notAfter", "sha256")
+
+
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, keep: FixturePki | None = None) -> None:
         self.items: dict[str, _Issued] = {}
+        self.keep = keep
+
+    def _kept(self, name: str) -> bool:
+        """Take `name` over from the kept material when it has it (--add-missing)."""
+        if self.keep is None or name not in self.keep.manifest:
+            return False
+        entry = {k: v for k, v in self.keep.entry(name).items() if k not in _DERIVED}
+        cert = self.keep.cert(name) if "certificate" in self.keep.entry(name) else None
+        self.items[name] = _Issued(self.keep.key(name), cert, entry)
+        return True
 
     def root(self, name: str, purpose: str) -> None:
+        if self._kept(name):
+            return
         key = certs.new_rsa_key()
         subject = certs.name(f"bioharness {name}")
         cert = certs.issue_certificate(
@@ -58,6 +74,8 @@ class _Builder:
         `claimed_issuer` puts another certificate's name and key id in the issuer fields while
         `issuer` really signs: a certificate that lies about who issued it.
         """
+        if self._kept(name):
+            return
         key = certs.new_rsa_key(bits)
         subject = certs.name(f"bioharness {name}")
         if issuer is None:
@@ -80,6 +98,8 @@ class _Builder:
         self.items[name] = _Issued(key, cert, entry)
 
     def key_only(self, name: str, purpose: str) -> None:
+        if self._kept(name):
+            return
         self.items[name] = _Issued(certs.new_rsa_key(), None, {"kind": "key", "purpose": purpose})
 
     def write(self, out: Path) -> dict:
@@ -108,9 +128,9 @@ class _Builder:
         return manifest
 
 
-def build(devices_file: Path, fido_file: Path) -> _Builder:
-    """Create every piece of fixture material in memory."""
-    b = _Builder()
+def build(devices_file: Path, fido_file: Path, keep: FixturePki | None = None) -> _Builder:
+    """Create every piece of fixture material in memory (taking over what `keep` has)."""
+    b = _Builder(keep)
     b.root("vendor-root-ca", "MDS vendor root CA: the server trusts envelopes chained to it")
     b.issue("mds-signing", "MDS vendor signing certificate, sent in x5c", "vendor-root-ca")
     b.root(
@@ -146,8 +166,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_FIXTURES / "pki")
     parser.add_argument("--devices", type=Path, default=DEFAULT_FIXTURES / "devices.json")
     parser.add_argument("--fido", type=Path, default=DEFAULT_FIXTURES / "fido.json")
+    parser.add_argument(
+        "--add-missing",
+        action="store_true",
+        help="keep the existing material and make only what the fixtures name but it lacks "
+        "(new devices, dispatch targets): provisioned labs add the new items only",
+    )
     args = parser.parse_args(argv)
-    manifest = build(args.devices, args.fido).write(args.out)
+    keep = FixturePki(args.out) if args.add_missing else None
+    manifest = build(args.devices, args.fido, keep).write(args.out)
     print(f"wrote {len(manifest['material'])} items to {args.out}")
 
 

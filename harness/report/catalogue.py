@@ -17,11 +17,12 @@ REQUIREMENTS_DOC = ROOT / "docs" / "requirements.md"
 
 # Tags that say what a bench must be able to do for a scenario to run.
 CAPABILITY_TAGS = {
-    "embedded_server_only": "the embedded reference server",
-    "needs_fault_injection": "server fault injection",
-    "needs_clock_control": "clock control",
+    "embedded_server_only": "the embedded reference MMS (device scenarios)",
+    "needs_fault_hook": "the server's fault hook",
+    "needs_clock_hook": "the server's clock hook",
+    "needs_clock_control": "a device whose clock the bench can set",
     "usb_only": "a device on USB",
-    "consumes_state": "server state reset between runs",
+    "consumes_state": "fixture state of its own (restored, or the server's reset hook)",
 }
 SPEC_TAGS = ("mms", "fido", "device")
 

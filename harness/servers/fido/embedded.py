@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from harness.clock import Clock
@@ -14,10 +15,19 @@ from harness.servers.runner import EmbeddedServer
 
 
 def reference_service(
-    db_path: str | Path = ":memory:", clock: Clock | None = None, cls: type = FidoService
+    db_path: str | Path = ":memory:",
+    clock: Clock | None = None,
+    cls: type = FidoService,
+    tolerance: dt.timedelta = protocol.DEFAULT_TOLERANCE,
 ) -> FidoService:
-    """A reference Device Service (or a subclass) seeded with the fixture devices."""
-    return cls(store=FidoStore(db_path), devices=list(fido_devices().values()), clock=clock)
+    """A reference Device Service (or a subclass) seeded with the fixture devices, accepting
+    `tolerance` of clock divergence."""
+    return cls(
+        store=FidoStore(db_path),
+        devices=list(fido_devices().values()),
+        clock=clock,
+        tolerance=tolerance,
+    )
 
 
 def embedded_fido(
@@ -26,7 +36,9 @@ def embedded_fido(
     host: str = "127.0.0.1",
     port: int = 0,
     tls: tuple[Path, Path] | None = None,
+    with_test_hooks: bool = False,
 ) -> EmbeddedServer:
     """`service` served under `base_path` on `host:port` (HTTPS when `tls` gives a certificate
-    and key); the server's url is the base URL."""
-    return EmbeddedServer(service, build_app(service, base_path), base_path, host, port, tls)
+    and key), with the test hooks when `with_test_hooks`; the server's url is the base URL."""
+    app = build_app(service, base_path, with_test_hooks)
+    return EmbeddedServer(service, app, base_path, host, port, tls)

@@ -12,12 +12,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.clock import Clock, SystemClock
+from harness.clock import Clock
 from harness.fido import protocol
 from harness.fido.fixtures import FidoDevice
 from harness.jose.jwe import encrypt
 from harness.jose.jws import InvalidJws, json_payload, peek, verify_with_key
 from harness.servers.fido.store import FidoStore, TargetRecord
+from harness.servers.test_hooks import HookableService
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Refusal(Exception):
         self.reason = reason
 
 
-class FidoService:
+class FidoService(HookableService):
     """Answers the four Device Service endpoints; subclass and override a method for a variant."""
 
     def __init__(
@@ -50,12 +51,13 @@ class FidoService:
     ) -> None:
         self.store = store
         self.devices = devices
-        self.clock = clock or SystemClock()
+        super().__init__(clock)
         self.tolerance = tolerance
         self.reset()
 
     def reset(self) -> None:
         """Back to the seeded fixture state, faults cleared."""
+        super().reset()
         self.store.available = True
         self.store.seed(self.devices, self.clock.now())
 

@@ -9,14 +9,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from harness.servers import test_hooks
 from harness.servers.mms.service import MmsService
 
 PATH = "/mms/MSBDeviceRequest/"
 MAX_BODY = 1 << 20
 
 
-def build_app(service: MmsService, path: str = PATH) -> Starlette:
-    """An app serving `service` at `path` (with and without the trailing slash)."""
+def build_app(service: MmsService, path: str = PATH, with_test_hooks: bool = False) -> Starlette:
+    """An app serving `service` at `path` (with and without the trailing slash), and the test
+    hooks when `with_test_hooks`."""
 
     async def endpoint(request: Request) -> JSONResponse:
         raw = await request.body()
@@ -30,4 +32,7 @@ def build_app(service: MmsService, path: str = PATH) -> Starlette:
         return JSONResponse(answer, status_code=status)
 
     paths = {path, path.rstrip("/")}
-    return Starlette(routes=[Route(p, endpoint, methods=["POST"]) for p in sorted(paths)])
+    hooks = test_hooks.routes(service) if with_test_hooks else []
+    return Starlette(
+        routes=[*(Route(p, endpoint, methods=["POST"]) for p in sorted(paths)), *hooks]
+    )

@@ -30,7 +30,9 @@ def embedded_mms(
     host: str = "127.0.0.1",
     port: int = 0,
     tls: tuple[Path, Path] | None = None,
+    with_test_hooks: bool = False,
 ) -> EmbeddedServer:
     """`service` served at /mms/MSBDeviceRequest/ on `host:port` (0: a free port), over HTTPS
-    when `tls` gives a certificate and key."""
-    return EmbeddedServer(service, build_app(service), PATH, host, port, tls)
+    when `tls` gives a certificate and key, with the test hooks when `with_test_hooks`."""
+    app = build_app(service, with_test_hooks=with_test_hooks)
+    return EmbeddedServer(service, app, PATH, host, port, tls)

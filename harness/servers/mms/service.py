@@ -19,7 +19,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from harness.clock import Clock, SystemClock, iso
+from harness.clock import Clock, iso
 from harness.device.identity import DeviceIdentity
 from harness.jose.jws import InvalidJws, peek, sign, verify
 from harness.mms import protocol
@@ -29,6 +29,7 @@ from harness.servers.mms.material import ServerMaterial
 from harness.servers.mms.policy import MmsPolicy
 from harness.servers.mms.registry import DeviceRecord, DeviceRegistry
 from harness.servers.sqlite import StoreUnavailable
+from harness.servers.test_hooks import HookableService
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ def _version(text: object) -> tuple[int, ...] | None:
         return None
 
 
-class MmsService:
+class MmsService(HookableService):
     """Answers `{"<apiName>": "<JWS>"}` bodies; subclass and override a method for a variant."""
 
     def __init__(
@@ -109,11 +110,12 @@ class MmsService:
         self.registry = registry
         self.devices = devices
         self.initial_policy = policy or MmsPolicy()
-        self.clock = clock or SystemClock()
+        super().__init__(clock)
         self.reset()
 
     def reset(self) -> None:
         """Back to the seeded state of the fixture devices: faults, script, records cleared."""
+        super().reset()
         self.material = self.initial_material
         self.policy = dataclasses.replace(self.initial_policy)
         self.script = MmsScript()
@@ -147,6 +149,7 @@ class MmsService:
         record.header = _header(token)
         try:
             record.payload = request = self.verify_request(token)
+            self.take_fault()
             if api not in protocol.APIS:
                 raise MmsError(ResponseCode.UNABLE_TO_GENERATE_RESPONSE, f"unknown API {api!r}")
             if api in self.script.forced_codes:
