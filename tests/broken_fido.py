@@ -14,7 +14,7 @@ from harness.fido import protocol
 from harness.servers.fido.embedded import reference_service
 from harness.servers.fido.service import FidoService, Refusal, Reply
 from harness.servers.fido.store import TargetRecord
-from tests.variant import variant_factory
+from tests.variant import Expectation, variant_factory
 
 
 class NoSkewCheck(FidoService):
@@ -107,3 +107,45 @@ wrong_www_authenticate = _factory(WrongWwwAuthenticate)
 lists_timed_out_operations = _factory(ListsTimedOutOperations)
 allows_duplicate_names = _factory(AllowsDuplicateNames)
 crashes_on_bad_jws = _factory(CrashesOnBadJws)
+
+
+# --- what the suite must say of each ---------------------------------------------------------
+# variant -> (scenarios that must fail, scenarios that must still pass); a scenario is its title
+# as in the feature file and an optional fragment of the Examples row's id.
+GET_200 = "A device reads its credentials, encrypted for the signing dispatch target"
+INSIDE = "<request> from a device clock just inside the tolerance <direction> succeeds"
+OUTSIDE = (
+    "<request> from a device clock just outside the tolerance <direction> is refused as expired"
+)
+EXPECTED: dict[str, Expectation] = {
+    "no_skew_check": ([(OUTSIDE, "ahead"), (OUTSIDE, "behind")], [(INSIDE, None)]),
+    "skew_check_ahead_only": ([(OUTSIDE, "behind")], [(OUTSIDE, "ahead"), (INSIDE, None)]),
+    "ignores_accept": (
+        [('An Accept header of "<accept>" is not acceptable', None),
+         ("A request without an Accept header is not acceptable", None)],
+        [(GET_200, None)],
+    ),
+    "plain_json_answers": (
+        [(GET_200, None), ("Only live, unredeemed operations are listed", None)],
+        [("A dispatch target of another device is forbidden", None)],
+    ),
+    "forbidden_answered_401": (
+        [("A dispatch target of another device is forbidden", None),
+         ("A modification signed by another device's dispatch target is forbidden", None)],
+        [(GET_200, None)],
+    ),
+    "wrong_www_authenticate": ([(OUTSIDE, None)], [(INSIDE, None)]),
+    "lists_timed_out_operations": (
+        [("Only live, unredeemed operations are listed", None),
+         ("An operation disappears once it times out", None)],
+        [(GET_200, None)],
+    ),
+    "allows_duplicate_names": (
+        [("A name another dispatch target of the same user has is unprocessable", None)],
+        [("Renaming and retargeting the dispatch targets shows in the next GET", None)],
+    ),
+    "crashes_on_bad_jws": (
+        [("A Device-Signature <problem> is a bad request", "two parts")],
+        [(GET_200, None)],
+    ),
+}  # fmt: skip

@@ -13,6 +13,7 @@ from typing import Any
 from harness.jose.jws import Signer
 from harness.mds.service import EmulatedMds
 from harness.pki.material import fixture_pki
+from tests.variant import Expectation
 
 
 class NeverRefreshes(EmulatedMds):
@@ -74,3 +75,32 @@ reuses_transaction_ids = ReusesTransactionIds
 signs_with_another_key = SignsWithAnotherKey
 fetches_certificate_every_time = FetchesCertificateEveryTime
 keeps_its_own_clock = KeepsItsOwnClock
+
+
+# --- what the suite must say of each ---------------------------------------------------------
+# variant -> (scenarios that must fail, scenarios that must still pass); a scenario is its title
+# as in the feature file and an optional fragment of the Examples row's id.
+REQUESTS = "Every request the MDS sends is well-formed"
+CERT_ONCE = "The encryption certificate is fetched once, and again only when it changes"
+EXPECTED: dict[str, Expectation] = {
+    "never_refreshes": (
+        [("The snapshot is refreshed before it expires", None), (CERT_ONCE, None)],
+        [(REQUESTS, None)],
+    ),
+    "ignores_key_rotation": (
+        [("A key rotation the server demands is done, and the new key is used", None)],
+        [(REQUESTS, None)],
+    ),
+    "captures_after_expiry": (
+        [("Capture is refused once the snapshot has expired", None)],
+        [(REQUESTS, None)],
+    ),
+    "reuses_transaction_ids": ([(REQUESTS, None)], [(CERT_ONCE, None)]),
+    "signs_with_another_key": ([(REQUESTS, None)], []),
+    "fetches_certificate_every_time": ([(CERT_ONCE, None)], [(REQUESTS, None)]),
+    "keeps_its_own_clock": (
+        [("A device whose clock starts <amount> <unit> <direction> adopts the server time",
+          None)],
+        [(REQUESTS, None)],
+    ),
+}  # fmt: skip

@@ -24,7 +24,7 @@ from harness.pki.trust import TrustStore
 from harness.servers.mms.embedded import reference_service
 from harness.servers.mms.registry import DeviceRecord
 from harness.servers.mms.service import MmsError, MmsService
-from tests.variant import variant_factory
+from tests.variant import Expectation, variant_factory
 
 
 class TrustsAnyChain(MmsService):
@@ -148,3 +148,64 @@ sha1_thumbprint = _factory(Sha1Thumbprint)
 forgets_registrations = _factory(ForgetsRegistrations)
 gives_registration_devices_the_certificate = _factory(GivesRegistrationDevicesTheCertificate)
 accepts_two_part_rotation = _factory(AcceptsTwoPartRotation)
+
+
+# --- what the suite must say of each ---------------------------------------------------------
+# variant -> (scenarios that must fail, scenarios that must still pass); a scenario is its title
+# as in the feature file and an optional fragment of the Examples row's id.
+TRUST = "An envelope signed by an MDS certificate that is <problem> is refused"
+MUTATION = 'A request JWS with the mutation "<mutation>" is refused'
+SIGNED = "<api> answers in a signed envelope under its own name"
+ROTATION = "The rotated certificate certifies the CSR's key until keyExpiryTimeStamp"
+EXPECTED: dict[str, Expectation] = {
+    "trusts_any_chain": (
+        [(TRUST, "self-signed"), (TRUST, "untrusted CA"), (TRUST, "lying about its issuer"),
+         (MUTATION, "untrusted chain")],
+        [(TRUST, "expired"), (SIGNED, None)],
+    ),
+    "wrong_code_for_unlisted": (
+        [("<api> from <case> gets -102", "face-unlisted")],
+        [("<api> with a device code that is not the device's gets -101", None)],
+    ),
+    "unsigned_answers": (
+        [(SIGNED, None), ("The snapshot answer echoes the request", None), (MUTATION, None)],
+        [],
+    ),
+    "wrongly_signed_answers": (
+        [(SIGNED, None), ("The server time is in sync with the harness clock", None)],
+        [],
+    ),
+    "stale_snapshot_validity": (
+        [("The snapshot stays valid into the future", None)],
+        [("The server time is in sync with the harness clock", None)],
+    ),
+    "clock_off_by_an_hour": (
+        [("The server time is in sync with the harness clock", None)],
+        [("The snapshot's thumbprint is the one of the current encryption certificate", None)],
+    ),
+    "rotates_to_its_own_key": (
+        [(ROTATION, None)],
+        [("A rotation answer has every field of section 3.2", None)],
+    ),
+    "expiry_differs_from_certificate": (
+        [(ROTATION, None)],
+        [("A rotation answer has every field of section 3.2", None)],
+    ),
+    "sha1_thumbprint": (
+        [("The snapshot's thumbprint is the one of the current encryption certificate", None)],
+        [("The snapshot answer's <field> is <kind>", "encryptionCertThumbprint")],
+    ),
+    "forgets_registrations": (
+        [("Registration assigns a device code that the next snapshot shows", None)],
+        [("A registration request with <problem> gets -103", None)],
+    ),
+    "accepts_two_part_rotation": (
+        [(MUTATION, "two-part")],
+        [(MUTATION, "tampered payload"), (ROTATION, None)],
+    ),
+    "gives_registration_devices_the_certificate": (
+        [("A Registration device is told it needs no encryption certificate", None)],
+        [("An Auth device gets the encryption certificate with every field of section 2.2",
+          None)],
+    ),
+}  # fmt: skip

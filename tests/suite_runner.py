@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -15,13 +16,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @dataclass
 class SuiteRun:
-    """Outcome of one suite run: test ids (`test_<scenario>[<example>]`) by verdict."""
+    """Outcome of one suite run: test ids (`test_<scenario>[<example>]`) by verdict, and the
+    failure category (product defect, spec erratum, bench fault) of each failed one."""
 
     returncode: int
     passed: set[str]
     failed: set[str]
     skipped: set[str]
     output: str
+    categories: dict[str, str]
+    skip_reasons: dict[str, str]
 
     def outcome(self, scenario: str, example: str | None = None) -> set[str]:
         """Verdicts of the runs of `scenario` (its title as in the feature file), optionally only
@@ -41,8 +45,8 @@ def run_suite(tmp: Path, module: str, *args: str, timeout: float = 600) -> Suite
     pytest; JUnit XML gives the verdicts."""
     junit = tmp / "junit.xml"
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", module, "-q", "-p", "no:randomly",
-         f"--junitxml={junit}", *args],
+        [sys.executable, "-m", "pytest", module, "-q", f"--junitxml={junit}",
+         f"--summary-dir={tmp}", *args],
         cwd=ROOT, capture_output=True, text=True, timeout=timeout,
     )  # fmt: skip
     passed, failed, skipped = set(), set(), set()
@@ -55,4 +59,15 @@ def run_suite(tmp: Path, module: str, *args: str, timeout: float = 600) -> Suite
                 skipped.add(case.get("name", ""))
             else:
                 passed.add(case.get("name", ""))
-    return SuiteRun(proc.returncode, passed, failed, skipped, proc.stdout + proc.stderr)
+    categories, skip_reasons = {}, {}
+    summary = tmp / "summary.json"
+    if summary.exists():
+        rows = json.loads(summary.read_text())["requirements"]
+        for record in (run for row in rows for run in row["scenarios"]):
+            name = record["nodeid"].rpartition("::")[2]
+            if record["outcome"] == "failed":
+                categories[name] = record["category"]
+            elif record["outcome"] == "skipped":
+                skip_reasons[name] = record["reason"]
+    output = proc.stdout + proc.stderr
+    return SuiteRun(proc.returncode, passed, failed, skipped, output, categories, skip_reasons)

@@ -112,7 +112,7 @@ def test_a_verdict_resting_on_an_erratum_is_categorised_so(runs: dict[str, CliRu
         json.loads(p.read_text()).get("statusDetails", {}).get("message", "")
         for p in (run.folder / "allure-results").glob("*-result.json")
     ]
-    assert any(m.startswith("AssertionError: [spec erratum]") for m in messages)
+    assert any("[spec erratum]" in m for m in messages)
 
 
 def test_an_unreachable_target_is_a_bench_fault(runs: dict[str, CliRun]) -> None:

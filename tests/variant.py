@@ -1,4 +1,5 @@
-"""Building a deliberately broken server: a reference service factory with a subclass swapped in."""
+"""Server variants for the suite to be tried on: a reference service factory with a subclass
+swapped in, and what the suite must say of a broken one."""
 
 from __future__ import annotations
 
@@ -15,3 +16,8 @@ def variant_factory(reference: Callable[..., Any], cls: type) -> Callable[..., A
 
     build.__doc__ = cls.__doc__
     return build
+
+
+# (scenarios that must fail, scenarios that must still pass) against a broken variant; a scenario
+# is its title as in the feature file and an optional fragment of the Examples row's id.
+Expectation = tuple[list[tuple[str, str | None]], list[tuple[str, str | None]]]

@@ -22,11 +22,13 @@ from harness.report.records import (
     ENVIRONMENT,
     ERRATUM,
     FEATURE,
+    NONCONFORMANCE,
     REQ,
     SCENARIO,
     ScenarioRun,
     fold,
 )
+from harness.verdict import Nonconformance
 
 FIXTURE_MATERIAL = ("vendor-root-ca", "mds-signing", "server-root-ca", "device-ca")
 
@@ -51,11 +53,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.user_properties.append((ERRATUM, "yes"))
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Mark a report whose failure is a Nonconformance: the summary's category is chosen by
+    the exception's type, not its text."""
+    report = yield
+    if call.excinfo is not None and call.excinfo.errisinstance(Nonconformance):
+        report.user_properties = [*report.user_properties, (NONCONFORMANCE, call.when)]
+    return report
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_bdd_step_error(request: pytest.FixtureRequest, exception: Exception) -> None:
     """Say in the failure itself when a verdict rests on an errata reading (Allure's category
     is chosen from the message)."""
-    if request.node.get_closest_marker("erratum") and isinstance(exception, AssertionError):
+    if request.node.get_closest_marker("erratum") and isinstance(exception, Nonconformance):
         first = exception.args[0] if exception.args else ""
         exception.args = (f"[spec erratum] {first}", *exception.args[1:])
 

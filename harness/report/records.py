@@ -1,9 +1,10 @@
 """One record per scenario run, folded from pytest's setup/call/teardown reports.
 
-Verdicts: `passed`; `failed` with a category (`product defect`: a check failed;
-`spec erratum`: a check failed where the verdict rests on an errata reading; `bench fault`: the
-harness could not reach a verdict, e.g. a server or device that could not be reached); `skipped`
-with the reason.
+Verdicts: `passed`; `failed` with a category (`product defect`: a check raised
+`Nonconformance`; `spec erratum`: it did where the verdict rests on an errata reading; `bench
+fault`: anything else, the harness could not reach a verdict, e.g. a server or device that could
+not be reached); `skipped` with the reason. The category comes from the exception's type (the
+plugin marks a Nonconformance on the report), never from the message text.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ CATEGORIES = [
                     "device or MDS unreachable, timeouts, configuration)."},
 ]  # fmt: skip
 # user_properties keys the suite sets on each item
-SCENARIO, FEATURE, REQ, ERRATUM, ADVISORY, ENVIRONMENT = (
+SCENARIO, FEATURE, REQ, ERRATUM, ADVISORY, ENVIRONMENT, NONCONFORMANCE = (
     "bioharness.scenario", "bioharness.feature", "bioharness.req", "bioharness.erratum",
-    "bioharness.advisory", "bioharness.environment",
+    "bioharness.advisory", "bioharness.environment", "bioharness.nonconformance",
 )  # fmt: skip
 
 
@@ -81,8 +82,8 @@ def fold(run: ScenarioRun, report: pytest.TestReport) -> None:
         run.outcome = "failed"
         run.reason = _crash_message(report)
         erratum = any(key == ERRATUM for key, _ in properties)
-        assertion = report.when == "call" and run.reason.startswith("AssertionError")
-        run.category = (SPEC_ERRATUM if erratum else PRODUCT_DEFECT) if assertion else BENCH_FAULT
+        verdict = any(key == NONCONFORMANCE for key, _ in properties)
+        run.category = (SPEC_ERRATUM if erratum else PRODUCT_DEFECT) if verdict else BENCH_FAULT
 
 
 def _skip_reason(report: pytest.TestReport) -> str:

@@ -1,0 +1,12 @@
+"""Conformant variants of the reference MMS server: each takes another answer the specification
+or DESIGN's errata allow. The suite must pass every one (no false failure); they are the twins
+of tests/broken_mms.py, and both lists grow together.
+
+Loaded through `--mms-service tests.conformant_mms:<name>`;
+tests/test_suite_verdicts_on_variants.py runs the suite against each.
+"""
+
+from __future__ import annotations
+
+# name -> extra suite options the variant needs (most need none)
+VARIANTS: dict[str, list[str]] = {}

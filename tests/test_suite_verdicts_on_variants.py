@@ -1,0 +1,119 @@
+"""The suite's verdicts on server variants: it fails each deliberately broken one, on the
+scenarios that defect breaks and with product-defect failures only, and it passes each
+conformant one (another answer the spec or DESIGN's errata allow) without a single failure."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests import broken_fido, broken_mds, broken_mms, conformant_fido, conformant_mms
+from tests.suite_runner import SuiteRun, run_suite
+
+VERDICT_CATEGORIES = {"product defect", "spec erratum"}
+# Skipped by design: the USB-only scenario when the device runs on the pty.
+EXPECTED_SKIPS = {
+    "device": {"test_the_usb_serialnumber_string_is_the_serialnumber_the_mds_sends[none]"}
+}
+
+
+# Where each specification's scenarios are bound, the options every run of it takes, the option
+# that swaps the implementation under test (device runs use the pty only, to keep them short),
+# its broken variants with what the suite must say of each, and its conformant variants.
+SPECS = {
+    "mms": ("steps/test_mms.py", [], "--mms-service=tests.broken_mms:", broken_mms.EXPECTED,
+            "--mms-service=tests.conformant_mms:", conformant_mms.VARIANTS),
+    "fido": ("steps/test_fido.py", [], "--fido-service=tests.broken_fido:", broken_fido.EXPECTED,
+             "--fido-service=tests.conformant_fido:", conformant_fido.VARIANTS),
+    "device": ("steps/test_device.py", ["--device=pty"], "--mds-factory=tests.broken_mds:",
+               broken_mds.EXPECTED, "", {}),
+}  # fmt: skip
+BROKEN = [(spec, variant) for spec, s in SPECS.items() for variant in s[3]]
+CONFORMANT = [(spec, variant) for spec, s in SPECS.items() for variant in s[5]]
+
+
+def _run(tmp: Path, case: tuple[str, str, str]) -> SuiteRun:
+    kind, spec, variant = case
+    module, fixed, broken, _, conformant, options = SPECS[spec]
+    if kind == "reference":
+        extra: list[str] = []
+    elif kind == "broken":
+        extra = [broken + variant]
+    else:
+        extra = [conformant + variant, *options[variant]]
+    return run_suite(tmp, module, *fixed, *extra)
+
+
+@pytest.fixture(scope="module")
+def runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[tuple[str, str, str], SuiteRun]:
+    """The selected (kind, specification, variant) runs, four child runs at a time (device runs
+    mostly wait on the MDS's timers)."""
+    cases = _selected_cases(request.session.items)
+    # Made here, not in the threads: mktemp is not thread-safe.
+    tmps = {case: tmp_path_factory.mktemp("-".join(case)) for case in cases}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(zip(cases, pool.map(lambda c: _run(tmps[c], c), cases), strict=True))
+
+
+def _selected_cases(items: list[pytest.Item]) -> list[tuple[str, str, str]]:
+    """The runs the selected tests of this module need (so `-k device` runs only those)."""
+    kinds = {
+        test_reference_server_passes_every_scenario.__name__: "reference",
+        test_suite_fails_on_broken_server.__name__: "broken",
+        test_suite_passes_conformant_server.__name__: "conformant",
+    }
+    cases = []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        kind = kinds.get(getattr(item, "originalname", ""))
+        if item.module is not None and item.module.__name__ == __name__ and kind:
+            cases.append((kind, params["spec"], params.get("variant", "reference")))
+    return cases
+
+
+def _assert_clean_pass(run: SuiteRun, spec: str) -> None:
+    assert run.returncode == 0, run.output[-3000:]
+    assert run.passed and not run.failed, sorted(run.failed)
+    assert run.skipped == EXPECTED_SKIPS.get(spec, set()), run.skip_reasons
+
+
+@pytest.mark.parametrize("spec", list(SPECS))
+def test_reference_server_passes_every_scenario(runs: dict, spec: str) -> None:
+    _assert_clean_pass(runs[("reference", spec, "reference")], spec)
+
+
+@pytest.mark.parametrize(("spec", "variant"), CONFORMANT)
+def test_suite_passes_conformant_server(runs: dict, spec: str, variant: str) -> None:
+    _assert_clean_pass(runs[("conformant", spec, variant)], spec)
+
+
+@pytest.mark.parametrize(("spec", "variant"), BROKEN)
+def test_suite_fails_on_broken_server(runs: dict, spec: str, variant: str) -> None:
+    run = runs[("broken", spec, variant)]
+    must_fail, must_pass = SPECS[spec][3][variant]
+    assert run.returncode == 1, f"suite exit {run.returncode}, expected 1:\n{run.output[-3000:]}"
+    for scenario, example in must_fail:
+        got = run.outcome(scenario, example)
+        assert got == {"failed"}, f"{variant}: {scenario!r} [{example}] should fail, got {got}"
+    for scenario, example in must_pass:
+        got = run.outcome(scenario, example)
+        assert got == {"passed"}, f"{variant}: {scenario!r} [{example}] should pass, got {got}"
+    wrong = {t: c for t, c in run.categories.items() if c not in VERDICT_CATEGORIES}
+    assert not wrong, f"{variant}: failures that are not product defects: {wrong}"
+
+
+def test_a_bench_may_allow_the_two_part_rotation_form(tmp_path: Path) -> None:
+    """DESIGN errata: with the bench's allowance, a server taking msbKeyRotation as
+    payload.signature passes that scenario (with an advisory); the other mutations still count."""
+    run = run_suite(
+        tmp_path, "steps/test_mms.py", "-k", "mutation",
+        "--mms-service=tests.broken_mms:accepts_two_part_rotation",
+        "--mms-allow-two-part-rotation",
+    )  # fmt: skip
+    assert run.returncode == 0, run.output[-3000:]
+    assert run.outcome(broken_mms.MUTATION, "two-part") == {"passed"}
+    assert run.outcome(broken_mms.MUTATION, "tampered payload") == {"passed"}
