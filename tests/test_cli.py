@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import ssl
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,8 +18,7 @@ from harness.device.identity import fixture_devices
 from harness.evidence import Evidence
 from harness.pki.material import DEFAULT_FIXTURES
 from harness.report.catalogue import ROOT, scenarios
-
-CLI = [sys.executable, "-m", "harness.cli"]
+from tests.served import CLI, served
 
 
 @dataclass
@@ -174,20 +172,9 @@ def test_a_bad_profile_stops_the_run_naming_the_key(tmp_path: Path) -> None:
     assert "[mms] url: 'mms.lab' is not an http(s) URL" in run.output
 
 
-def _serve(*args: str) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [*CLI, "serve", *args, "--seconds", "60"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    assert proc.stdout is not None
-    line = proc.stdout.readline()  # the first line says where it serves
-    return proc, line
-
-
 def test_serve_mms_over_tls_trusted_through_the_fixture_root() -> None:
-    proc, line = _serve("mms", "--tls")
-    try:
-        url = line.split(" at ")[1].strip()
+    with served("mms", "--tls") as server:
+        url = server.url
         assert url.startswith("https://127.0.0.1:")
         trust = ssl.create_default_context(
             cafile=str(DEFAULT_FIXTURES / "pki" / "server-root-ca.cert.pem")
@@ -196,16 +183,12 @@ def test_serve_mms_over_tls_trusted_through_the_fixture_root() -> None:
         assert answer.status_code == 400  # no envelope: refused by the reference MMS
         by_name = url.replace("127.0.0.1", "localhost")  # the certificate names it too
         assert httpx.post(by_name, content=b"{}", verify=trust, timeout=10).status_code == 400
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def test_serve_device_puts_the_emulated_device_on_a_serial_port(tmp_path: Path) -> None:
     link = tmp_path / "ttyBH1"
-    proc, line = _serve("device", "--link", str(link), "--as", "iris-registration")
-    try:
-        assert str(link) in line
+    with served("device", "--link", str(link), "--as", "iris-registration") as server:
+        assert str(link) in server.line
         deadline = time.monotonic() + 10
         while not link.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -215,9 +198,6 @@ def test_serve_device_puts_the_emulated_device_on_a_serial_port(tmp_path: Path) 
             assert bench.device.identity.serial_number == "BH-IR-0001"
         finally:
             bench.close()
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def test_pki_shows_the_material_with_thumbprints() -> None:

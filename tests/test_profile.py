@@ -31,6 +31,9 @@ def test_options_follow_the_profile_and_paths_are_made_absolute() -> None:
     assert pairs["--fido-unknown-device-status"] == "403"
     assert "bad_signature=-102" in options and "unknown_api=-1001" in options
     assert "--mms-allow-two-part-rotation" not in options  # the example says false
+    assert pairs["--mms-reset-hook"] == "POST https://mms-admin.staging.example/fixtures/reset"
+    assert pairs["--fido-reset-hook"] == "./reset-fido-fixtures.sh"
+    assert "--mms-clock-hook" not in pairs  # commented out in the example
 
 
 def test_the_serial_example_serves_the_emulated_device_on_its_port() -> None:
@@ -65,6 +68,10 @@ bad_signature = 7
 url = "ftp://fido"
 unknown_device_status = 500
 
+[fido.hooks]
+reboot = "true"
+reset = ""
+
 [device]
 transports = ["bluetooth"]
 emulate_on_port = "nobody"
@@ -84,6 +91,8 @@ x = 1
         "[mms.expect] bad_signature: 7 is not an MMS error code",
         "[fido] url: 'ftp://fido' is not an http(s) URL",
         "[fido] unknown_device_status: 500 is not a 4xx HTTP status",
+        "[fido.hooks] reboot: unknown key",
+        "[fido.hooks] reset: expected a non-empty string",
         "[device] transports: 'bluetooth': use memory, pty, usb, serial:<port>",
         "[device] emulate_on_port: 'nobody' is no fixture device",
         "[device] emulate_on_port: the emulated device is served on a serial port",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import socket
 import tempfile
 import threading
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from harness.device.connect import emulated_on_pty
 from harness.device.identity import fixture_devices
+from harness.hooks import TEST_HOOKS_PATH
 from harness.pki.material import DEFAULT_FIXTURES
 from harness.pki.tls import serving_certificate
 from harness.servers.fido.embedded import embedded_fido
@@ -46,6 +48,20 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--db", type=Path, help="SQLite file for the server's state (default: in memory)"
     )
     p.add_argument(
+        "--test-hooks",
+        action="store_true",
+        help="mms, fido: also serve the lab hooks a test run may use, POST "
+        "/bioharness/test-hooks/reset (fixture state back), /clock?offset_ms=N (move the server "
+        "clock), /fault (the next request hits an internal fault). Anyone who reaches the port "
+        "can then wipe the server: never on a shared network",
+    )
+    p.add_argument(
+        "--tolerance",
+        type=float,
+        default=300.0,
+        help="fido: the clock divergence in seconds the Device Service accepts (default 300)",
+    )
+    p.add_argument(
         "--link",
         type=Path,
         default=Path("/tmp/bioharness/ttyBH0"),
@@ -75,12 +91,17 @@ def handle(args: argparse.Namespace) -> int:
         tls = serving_certificate(list(dict.fromkeys(hosts)), Path(tmp)) if args.tls else None
         db = str(args.db) if args.db else ":memory:"
         if args.what == "mms":
-            server = embedded_mms(reference_mms(db_path=db), args.host, args.port, tls)
+            server = embedded_mms(reference_mms(db_path=db), args.host, args.port, tls,
+                                  with_test_hooks=args.test_hooks)  # fmt: skip
         else:
-            server = embedded_fido(reference_fido(db_path=db), host=args.host, port=args.port,
-                                   tls=tls)  # fmt: skip
+            service = reference_fido(db_path=db, tolerance=dt.timedelta(seconds=args.tolerance))
+            server = embedded_fido(service, host=args.host, port=args.port, tls=tls,
+                                   with_test_hooks=args.test_hooks)  # fmt: skip
         with server:
             print(f"reference {args.what.upper()} at {server.url}", flush=True)
+            if args.test_hooks:
+                origin = "/".join(server.url.split("/", 3)[:3])
+                print(f"test hooks at {origin}{TEST_HOOKS_PATH}/{{reset,clock,fault}}", flush=True)
             if tls:
                 names = ", ".join(dict.fromkeys(hosts))
                 print(
