@@ -111,10 +111,11 @@ def fido_client(fido_target: Target, bench: Bench, evidence: Evidence) -> Iterat
         yield client
 
 
-@pytest.fixture(autouse=True)
-def _fixture_state(request: pytest.FixtureRequest, evidence: Evidence) -> None:
+@pytest.hookimpl(trylast=True)
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest) -> None:
     """Before a scenario that consumes state, run its server's reset hook when there is one
-    (without one, the scenario checks its precondition and skips if it was consumed)."""
+    (without one, the scenario checks its precondition and skips if it was consumed). After
+    Allure's own hook, so the evidence of the reset lands in the scenario's report."""
     if request.node.get_closest_marker("consumes_state") is None:
         return
     for spec, fixture in (("mms", "mms_target"), ("fido", "fido_target")):
@@ -122,7 +123,8 @@ def _fixture_state(request: pytest.FixtureRequest, evidence: Evidence) -> None:
             target: Target = request.getfixturevalue(fixture)
             if target.hooks.has("reset"):
                 target.hooks.run("reset")
-                evidence.add(f"{spec} reset hook", repr(target.hooks.reset))
+                evidence = request.getfixturevalue("evidence")
+                evidence.add(f"{spec} reset hook ran", repr(target.hooks.reset))
 
 
 @pytest.fixture

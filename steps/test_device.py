@@ -1,105 +1,96 @@
-"""Steps of the device-conformance features: the harness plays the server and watches the MDS."""
+"""Steps of the device-conformance features: the harness plays the server and watches the MDS.
+
+The verdicts are in harness/mds/checks.py (what the MDS sends and answers) and
+harness/device/checks.py (what the device holds); each names the scenario's requirement.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 from cryptography import x509
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from harness.bench import Bench
-from harness.clock import parse_iso
+from harness.device import checks as device_checks
 from harness.device.connect import BenchDevice, connect
 from harness.device.identity import DeviceIdentity, fixture_devices
-from harness.device.interface import CLOCK_CONTROL
+from harness.device.interface import CLOCK_CONTROL, Device
 from harness.evidence import Evidence
-from harness.jose.jws import Signer, verify
+from harness.jose.jws import Signer
+from harness.mds import checks
 from harness.mds.sbi_client import SbiClient
 from harness.mds.service import MdsConfig
 from harness.mds.under_test import MdsUnderTest
 from harness.mms import protocol
-from harness.mms.protocol import CERTIFICATION_LEVELS, ResponseCode
-from harness.pki import certs
+from harness.mms.protocol import ResponseCode
 from harness.pki.material import fixture_pki
 from harness.pki.trust import TrustStore
 from harness.report.records import ENVIRONMENT
 from harness.servers.mms.registry import DeviceRecord
-from harness.servers.mms.service import MmsService, RecordedRequest
+from harness.servers.mms.service import MmsService
+from harness.verdict import BenchFault
 
 scenarios("device")
-
-BIO_TYPES = ("Finger", "Iris", "Face")
-PURPOSES = ("Auth", "Registration")
-MAX_WAIT = 60.0  # seconds: the longest any step waits for the MDS to act
-SETTLE = 5.0  # seconds an MDS gets to finish acting on an answer before a check reads its state
 
 
 @dataclass
 class DeviceScenario:
-    """One device scenario: the bench device, the reference MMS, and the MDS under test."""
+    """One device scenario: the bench device, the reference MMS, the MDS under test, and the
+    requirement the scenario checks (its @req tag), which its verdicts name."""
 
     bench_device: BenchDevice
     fixture: DeviceIdentity
     mms: MmsService
     mds: MdsUnderTest
     original_certificate: x509.Certificate
+    requirement: str | None
     sbi: SbiClient | None = None
-    waits: list[str] = field(default_factory=list)
 
-    def records(self, api: str | None = None) -> list[RecordedRequest]:
-        return [r for r in self.mms.recorded if api is None or r.api == api]
+    @property
+    def device(self) -> Device:
+        return self.bench_device.device
 
+    @property
+    def trust(self) -> TrustStore:
+        """The device trust of the reference MMS (device CA, and a real device's anchors)."""
+        return self.mms.material.device_trust
 
-def _mms(mms_target) -> MmsService:
-    if mms_target.embedded is None:
-        pytest.skip("device scenarios need the embedded reference MMS to play the server")
-    return mms_target.embedded
-
-
-def _wait_until(condition, seconds: float, what: str) -> None:
-    if not _settles(condition, seconds):
-        raise AssertionError(f"{what}: not within {seconds:.0f}s")
-
-
-def _settles(condition, seconds: float = SETTLE) -> bool:
-    """Whether `condition` becomes true within `seconds` (the MDS works in its own threads)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
+    def started_sbi(self) -> SbiClient:
+        """The SBI of the started MDS (a scenario that checks it before "the MDS starts" is a
+        bench fault)."""
+        if self.sbi is None:
+            raise BenchFault("the scenario reads the SBI before the MDS has started")
+        return self.sbi
 
 
 # --- Given -----------------------------------------------------------------------------------
 
 
 @given(parsers.parse("the MMS grants snapshots valid for {seconds:d} seconds"))
-def snapshot_validity(mms_target, scripted_mms, seconds: int) -> None:
-    _mms(mms_target).policy.snapshot_validity = dt.timedelta(seconds=seconds)
+def snapshot_validity(scripted_mms: MmsService, seconds: int) -> None:
+    scripted_mms.policy.snapshot_validity = dt.timedelta(seconds=seconds)
 
 
 @given(parsers.parse('the next snapshot answer says "{name}" is "{value}"'))
-def scripted_snapshot(mms_target, scripted_mms, name: str, value: str) -> None:
-    script = _mms(mms_target).script
+def scripted_snapshot(scripted_mms: MmsService, name: str, value: str) -> None:
+    script = scripted_mms.script
     script.snapshot_overrides[name] = value
     script.snapshot_answers = 1
 
 
 @given(parsers.parse("the MMS answers the next {api} with {code:d}"))
-def scripted_code(mms_target, scripted_mms, api: str, code: int) -> None:
-    _mms(mms_target).script.forced_codes[api] = ResponseCode(code)
+def scripted_code(scripted_mms: MmsService, api: str, code: int) -> None:
+    scripted_mms.script.forced_codes[api] = ResponseCode(code)
 
 
 @given(parsers.parse("the bench device is a {purpose} device"))
 def bench_purpose(dev: DeviceScenario, purpose: str) -> None:
     """A scenario about one purpose skips on a real device of another."""
-    actual = dev.bench_device.device.identity.purpose
+    actual = dev.device.identity.purpose
     if actual != purpose:
         pytest.skip(f"needs a {purpose} device; the bench device's purpose is {actual}")
 
@@ -110,11 +101,13 @@ def bench_device(
     device_transport: str,
     bench: Bench,
     mms_target,
-    scripted_mms,
+    scripted_mms: MmsService,
     evidence: Evidence,
     request: pytest.FixtureRequest,
 ) -> DeviceScenario:
-    mms = _mms(mms_target)
+    """Open the bench device and prepare (not start) the MDS under test against the
+    reference MMS."""
+    mms = scripted_mms
     fixture = fixture_devices()[name]
     opened = connect(device_transport, fixture, evidence, bench.device.timeout)
     request.addfinalizer(opened.close)
@@ -138,7 +131,9 @@ def bench_device(
         f"device.{device_transport}.{info.serial_number}="
         f"{info.make} {info.model_id}, firmware {info.firmware}",
     ))  # fmt: skip
-    return DeviceScenario(opened, fixture, mms, mds, opened.device.certificate)
+    req = request.node.get_closest_marker("req")
+    requirement = req.args[0] if req else None
+    return DeviceScenario(opened, fixture, mms, mds, opened.device.certificate, requirement)
 
 
 def _enroll(mms: MmsService, opened: BenchDevice, fixture: DeviceIdentity, bench: Bench) -> None:
@@ -162,10 +157,10 @@ def _enroll(mms: MmsService, opened: BenchDevice, fixture: DeviceIdentity, bench
 @given(parsers.re(r"the device clock runs (?P<amount>\d+) (?P<unit>hours|minutes) "
                   r"(?P<direction>ahead|behind)"))  # fmt: skip
 def device_clock(dev: DeviceScenario, amount: str, unit: str, direction: str) -> None:
-    if CLOCK_CONTROL not in dev.bench_device.device.capabilities:
+    if CLOCK_CONTROL not in dev.device.capabilities:
         pytest.skip("this bench device has no clock control")
     offset = dt.timedelta(**{unit: int(amount)})
-    dev.bench_device.device.set_clock_offset(offset if direction == "ahead" else -offset)
+    dev.device.set_clock_offset(offset if direction == "ahead" else -offset)
 
 
 # --- When ------------------------------------------------------------------------------------
@@ -188,14 +183,9 @@ def mds_starts(dev: DeviceScenario, request: pytest.FixtureRequest) -> None:
 )
 def refreshed(dev: DeviceScenario, times: str, seconds: str | None) -> None:
     """Wait for more snapshot requests: within `seconds`, else within the validity they renew
-    (never longer than MAX_WAIT, so a server policy of hours cannot hang the run)."""
-    target = len(dev.records(protocol.SNAPSHOT)) + int(times)
-    validity = dev.mms.policy.snapshot_validity.total_seconds()
-    limit = float(seconds) if seconds else min(validity * int(times) + 5, MAX_WAIT)
-    _wait_until(
-        lambda: len(dev.records(protocol.SNAPSHOT)) >= target,
-        limit,
-        f"{times} more snapshot requests",
+    (never longer than checks.MAX_WAIT, so a server policy of hours cannot hang the run)."""
+    checks.wait_for_snapshots(
+        dev.mms, int(times), float(seconds) if seconds else None, requirement=dev.requirement
     )
 
 
@@ -213,7 +203,8 @@ def unplug(dev: DeviceScenario) -> None:
 
 @when("the device is plugged in again")
 def plug_in(dev: DeviceScenario) -> None:
-    assert dev.bench_device.cable is not None
+    if dev.bench_device.cable is None:
+        raise BenchFault("this bench cannot plug its device in again")
     dev.bench_device.cable.plug_in()
 
 
@@ -232,90 +223,61 @@ def seconds_pass(seconds: int) -> None:
 
 @then(parsers.re(r"the MMS received an? (?P<api>msb\w+) request$"))
 def received(dev: DeviceScenario, api: str) -> None:
-    assert _settles(lambda: bool(dev.records(api))), f"the MMS received no {api} request"
+    checks.check_received(dev.mms, api, requirement=dev.requirement)
 
 
 @then(parsers.re(r"the MMS received (?P<count>\d+) (?P<api>msb\w+) requests?$"))
 def received_count(dev: DeviceScenario, count: str, api: str) -> None:
-    _settles(lambda: len(dev.records(api)) >= int(count))
-    got = len(dev.records(api))
-    assert got == int(count), f"the MMS received {got} {api} requests, expected {count}"
+    checks.check_received_count(dev.mms, api, int(count), requirement=dev.requirement)
 
 
 @then("every request the MMS received verifies with RS256 and an x5c chained to the vendor root")
 def requests_signed(dev: DeviceScenario) -> None:
-    bad = [(r.api, r.problem) for r in dev.records() if r.problem or r.payload is None]
-    assert not bad, f"requests the MMS could not verify: {bad}"
-    assert all(r.header and r.header.get("alg") == "RS256" for r in dev.records())
+    checks.check_signed(checks.requests_of(dev.mms), requirement=dev.requirement)
 
 
 @then("every request the MMS received carries all its fields with their types")
 def requests_complete(dev: DeviceScenario) -> None:
-    problems = []
-    for r in dev.records():
-        payload = r.payload or {}
-        missing = [f for f in protocol.REQUEST_FIELDS[r.api] if f not in payload]
-        untyped = [f for f in protocol.REQUEST_FIELDS[r.api] if not isinstance(payload.get(f), str)]
-        if missing or untyped:
-            problems.append(f"{r.api}: missing {missing}, not strings {untyped}")
-        for name, allowed in (("certificationLevel", CERTIFICATION_LEVELS),
-                              ("bioType", BIO_TYPES), ("devicePurpose", PURPOSES)):  # fmt: skip
-            if payload.get(name) not in allowed:
-                problems.append(f"{r.api}: {name} {payload.get(name)!r} not in {allowed}")
-    assert not problems, "; ".join(problems)
+    checks.check_fields(checks.requests_of(dev.mms), requirement=dev.requirement)
 
 
 @then("every timestamp in the requests is ISO 8601 with a zone")
 def requests_timestamps(dev: DeviceScenario) -> None:
-    for r in dev.records():
-        parse_iso((r.payload or {}).get("timeStamp"))
+    checks.check_timestamps(checks.requests_of(dev.mms), requirement=dev.requirement)
 
 
 @then("no two requests share a uniqueTransactionId")
 def unique_ids(dev: DeviceScenario) -> None:
-    ids = [(r.payload or {}).get("uniqueTransactionId") for r in dev.records()]
-    repeated = {i for i in ids if ids.count(i) > 1}
-    assert not repeated, f"transaction ids used more than once: {repeated}"
+    checks.check_unique_transaction_ids(checks.requests_of(dev.mms), requirement=dev.requirement)
 
 
 @then("each snapshot was asked for again before the previous one expired")
 def refreshed_in_time(dev: DeviceScenario) -> None:
-    snapshots = [r for r in dev.records(protocol.SNAPSHOT) if r.response_code == 0]
-    assert len(snapshots) >= 3, f"only {len(snapshots)} snapshots were answered"
-    for earlier, later in itertools.pairwise(snapshots):
-        validity = parse_iso(earlier.answer["snapshotValidity"])
-        assert later.received_at < validity, (
-            f"snapshot asked for at {later.received_at}, the previous expired at {validity}"
-        )
+    checks.check_refreshed_in_time(dev.mms, requirement=dev.requirement)
 
 
 @then("the MMS received a msbKeyRotation request with a CSR for an RSA-2048 key")
 def rotation_request(dev: DeviceScenario) -> None:
-    (record, *_) = dev.records(protocol.KEY_ROTATION) or [None]
-    assert record is not None and record.payload, "the MMS received no key rotation request"
-    csr, _ = certs.load_csr(record.payload["csrData"])
-    assert csr.is_signature_valid, "the CSR's signature does not verify"
-    assert csr.public_key().key_size == 2048, f"CSR key has {csr.public_key().key_size} bits"
-    assert not certs.same_public_key(csr.public_key(), dev.original_certificate.public_key())
+    checks.check_rotation_csr(dev.mms, dev.original_certificate, requirement=dev.requirement)
 
 
 def _issued(dev: DeviceScenario) -> x509.Certificate:
-    issued = dev.mms.registry.certificates(dev.bench_device.device.identity.serial_number)
-    assert issued, "the MMS issued no certificate"
-    return issued[-1]
+    serial_number = dev.device.identity.serial_number
+    return checks.issued_certificate(dev.mms, serial_number, requirement=dev.requirement)
 
 
 @then("the device's certificate is the one the MMS issued")
 def device_has_issued(dev: DeviceScenario) -> None:
-    assert dev.bench_device.device.certificate == _issued(dev)
+    device_checks.check_certificate(
+        dev.device, _issued(dev), "the certificate the MMS issued", requirement=dev.requirement
+    )
 
 
 @then("device info from the SBI is signed with the issued certificate")
 def sbi_signed_by_new_key(dev: DeviceScenario) -> None:
-    assert dev.sbi is not None
-    token = dev.sbi.device_info()[0]["deviceInfo"]
-    verified = verify(token, dev.mms.material.device_trust, dt.datetime.now(dt.UTC))
-    assert verified.signer == _issued(dev), "device info is not signed by the issued certificate"
+    checks.check_device_info_signed_by(
+        dev.started_sbi(), dev.trust, _issued(dev), requirement=dev.requirement
+    )
 
 
 @then(
@@ -323,75 +285,63 @@ def sbi_signed_by_new_key(dev: DeviceScenario) -> None:
     "the device signed"
 )
 def registration_signed(dev: DeviceScenario) -> None:
-    records = [r for r in dev.records(protocol.REGISTRATION) if r.payload]
-    assert records, "the MMS received no registration request"
-    request = json.loads(records[0].payload["deviceRegistrationRequest"])
-    trust, now = dev.mms.material.device_trust, dt.datetime.now(dt.UTC)
-    info = verify(request["deviceData"]["deviceInfo"], trust, now)
-    digital = verify(info.payload["digitalId"], trust, now)
-    device_cert = dev.bench_device.device.certificate
-    assert info.signer == device_cert and digital.signer == device_cert
+    checks.check_registration_signed(
+        dev.mms, dev.trust, dev.device.certificate, requirement=dev.requirement
+    )
 
 
 @then("the MDS's later snapshot requests carry the device code the MMS assigned")
 def later_snapshot_code(dev: DeviceScenario) -> None:
-    record = dev.mms.registry.get(dev.bench_device.device.identity.serial_number)
-    assert record and record.device_code, "the MMS holds no device code for the device"
-    registered_at = dev.records(protocol.REGISTRATION)[0].received_at
-    later = [r for r in dev.records(protocol.SNAPSHOT) if r.received_at > registered_at]
-    assert later, "no snapshot request after the registration"
-    codes = {(r.payload or {}).get("deviceCodeUUID") for r in later}
-    assert codes == {record.device_code}, f"later snapshots carried {codes}"
+    checks.check_later_snapshots_carry_code(
+        dev.mms, dev.device.identity.serial_number, requirement=dev.requirement
+    )
 
 
 @then(parsers.parse('the SBI reports the device "{status}"'))
 def sbi_status(dev: DeviceScenario, status: str) -> None:
-    sbi = dev.sbi
-    assert sbi is not None
-    _settles(lambda: sbi.discover()[0]["deviceStatus"] == status)
-    got = sbi.discover()[0]["deviceStatus"]
-    assert got == status, f"SBI deviceStatus is {got!r}, expected {status!r}"
+    checks.check_device_status(dev.started_sbi(), status, requirement=dev.requirement)
 
 
 @then("a capture through the SBI succeeds and the device signed it")
 def capture_ok(dev: DeviceScenario) -> None:
-    assert dev.sbi is not None
-    entry = dev.sbi.capture(registration=dev.fixture.purpose == "Registration")["biometrics"][0]
-    assert entry["error"]["errorCode"] == "0", f"capture refused: {entry['error']}"
-    verified = verify(entry["data"], dev.mms.material.device_trust, dt.datetime.now(dt.UTC))
-    assert verified.signer == dev.bench_device.device.certificate
+    checks.check_capture_signed(
+        dev.started_sbi(), dev.fixture.purpose, dev.trust, dev.device.certificate,
+        requirement=dev.requirement,
+    )  # fmt: skip
 
 
 @then(parsers.parse('a capture through the SBI is refused with error "{code}"'))
 def capture_refused(dev: DeviceScenario, code: str) -> None:
-    assert dev.sbi is not None
-    entry = dev.sbi.capture(registration=dev.fixture.purpose == "Registration")["biometrics"][0]
-    assert "data" not in entry, "the MDS captured anyway"
-    assert entry["error"]["errorCode"] == code, f"capture answered {entry['error']}"
+    checks.check_capture_refused(
+        dev.started_sbi(), dev.fixture.purpose, code, requirement=dev.requirement
+    )
 
 
 @then(parsers.parse("the device clock is within {seconds:d} seconds of the server time"))
 def clock_adopted(dev: DeviceScenario, seconds: int) -> None:
-    drift = abs(dev.bench_device.device.now() - dt.datetime.now(dt.UTC))
-    assert drift <= dt.timedelta(seconds=seconds), f"device clock is {drift} off the server's"
+    device_checks.check_clock(
+        dev.device, dt.datetime.now(dt.UTC), dt.timedelta(seconds=seconds),
+        requirement=dev.requirement,
+    )  # fmt: skip
 
 
 @then("a later snapshot request carries an empty deviceCodeUUID")
 def asked_without_code(dev: DeviceScenario) -> None:
-    first, *later = dev.records(protocol.SNAPSHOT)
-    assert first.response_code == ResponseCode.INVALID_DEVICE_CODE
-    assert any((r.payload or {}).get("deviceCodeUUID") == "" for r in later)
+    checks.check_reasked_without_code(dev.mms, requirement=dev.requirement)
 
 
 @then("the device still holds its original certificate")
 def original_certificate(dev: DeviceScenario) -> None:
-    assert dev.records(protocol.KEY_ROTATION), "the MDS did not ask for a rotation"
-    assert dev.bench_device.device.certificate == dev.original_certificate
+    checks.check_received(dev.mms, protocol.KEY_ROTATION, requirement=dev.requirement)
+    device_checks.check_certificate(
+        dev.device, dev.original_certificate, "its original certificate",
+        requirement=dev.requirement,
+    )  # fmt: skip
 
 
 @then("the device's USB serial-number string equals the serialNumber in the MDS's requests")
 def usb_serial(dev: DeviceScenario) -> None:
     link = dev.bench_device.usb_link
-    assert link is not None, "the bench device is not on USB"
-    sent = {(r.payload or {}).get("serialNumber") for r in dev.records()}
-    assert sent == {link.usb_serial_number}, f"USB says {link.usb_serial_number!r}, MDS sent {sent}"
+    if link is None:
+        raise BenchFault("the bench device is not on USB")
+    checks.check_serial_number_sent(dev.mms, link.usb_serial_number, requirement=dev.requirement)

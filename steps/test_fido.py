@@ -8,24 +8,33 @@ import json
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
+from harness import fixture_state
 from harness.bench import Bench
 from harness.evidence import Evidence
-from harness.fido import checks, protocol
+from harness.fido import checks, malformed, protocol, state
 from harness.fido.client import FidoClient
-from harness.fido.fixtures import fido_devices
+from harness.fido.fixtures import FidoDevice, fido_devices
 from harness.fido.session import FidoSession
 
 scenarios("fido")
 
 REFUSALS = set(range(400, 500))
 UNKNOWN_DEVICE_STATUSES = {401, 403, 404}
+FIELD_FORMS = "|".join(["left out", *malformed.FIELD_FORMS])
 
 
-def _device(name: str):
+def _device(name: str) -> FidoDevice:
     devices = fido_devices()
     if name not in devices:
         raise KeyError(f"no fixture FIDO device {name!r}; known: {', '.join(devices)}")
     return devices[name]
+
+
+def _op(fido: FidoSession, op_id: str) -> dict:
+    ops = {op["id"]: op for op in fido.device.oob_operations}
+    if op_id not in ops:
+        raise KeyError(f"{fido.device.name} has no fixture operation {op_id!r}")
+    return ops[op_id]
 
 
 # --- Given -----------------------------------------------------------------------------------
@@ -46,6 +55,35 @@ def device_with_target(name: str, n: int, fido_client: FidoClient) -> FidoSessio
 )
 def device_with_foreign_target(name: str, other: str, fido_client: FidoClient) -> FidoSession:
     return FidoSession(fido_client, _device(name), _device(other).target())
+
+
+@given(
+    parsers.parse(
+        'the FIDO device "{name}" as provisioned, signing with its dispatch target {n:d}'
+    ),
+    target_fixture="fido",
+)
+def provisioned_device(
+    name: str, n: int, fido_client: FidoClient, fido_target, evidence: Evidence
+) -> FidoSession:
+    """A device of a scenario that consumes state: the server must show it as provisioned."""
+    session = device_with_target(name, n, fido_client)
+    holds = state.device_as_provisioned(session, evidence)
+    fixture_state.require(
+        holds, f"{name} with its fixture credentials and targets", fido_target.hooks
+    )
+    return session
+
+
+@given("its dispatch targets are set back to the fixture's after the scenario")
+def set_back_afterwards(
+    fido: FidoSession, evidence: Evidence, request: pytest.FixtureRequest
+) -> None:
+    def set_back() -> None:
+        exchange = fido.set_targets_back()
+        evidence.add("dispatch targets set back to the fixture's", f"HTTP {exchange.status}")
+
+    request.addfinalizer(set_back)
 
 
 @given(parsers.parse('the Accept header is "{value}"'))
@@ -78,14 +116,22 @@ def long_field(fido: FidoSession, field: str, length: int) -> None:
     fido.overrides[field] = "r" * length
 
 
-@given(parsers.parse('the payload field "{field}" is left out'))
-def field_left_out(fido: FidoSession, field: str) -> None:
-    fido.overrides[field] = FidoSession.REMOVE
+@given(parsers.re(rf'the payload field "(?P<field>[^"]+)" is (?P<form>{FIELD_FORMS})'))
+def field_form(fido: FidoSession, field: str, form: str) -> None:
+    if form == "left out":
+        fido.overrides[field] = FidoSession.REMOVE
+    else:
+        fido.reforms[field] = malformed.field_form(form)
 
 
 @given(parsers.re(r'the payload field "(?P<field>[^"]+)" is "(?P<value>[^"]*)"'))
 def payload_field(fido: FidoSession, field: str, value: str) -> None:
     fido.overrides[field] = value
+
+
+@given(parsers.parse("the signed payload is {form}"))
+def payload_form(fido: FidoSession, form: str) -> None:
+    fido.reform_payload = malformed.payload_form(form)
 
 
 @given(parsers.parse('the request names the device id "{device_id}"'))
@@ -104,6 +150,15 @@ def clock_skew(fido: FidoSession, side: str, direction: str, bench: Bench) -> No
     margin = bench.fido.skew_margin
     offset = bench.fido.tolerance + (margin if side == "outside" else -margin)
     fido.clock.offset = offset if direction == "ahead" else -offset
+
+
+@given(parsers.parse('the server lists the operation "{op_id}" as live'))
+def operation_live(fido: FidoSession, op_id: str, fido_target, evidence: Evidence) -> None:
+    """Precondition of a scenario that waits for `op_id` to time out."""
+    listed = checks.fixture_token(_op(fido, op_id)) in checks.oob_tokens(
+        state.listed_operations(fido, evidence)
+    )
+    fixture_state.require(listed, f"operation {op_id} listed as live", fido_target.hooks)
 
 
 # --- When ------------------------------------------------------------------------------------
@@ -126,7 +181,10 @@ def delete(fido: FidoSession) -> None:
 
 @when("the device renames its dispatch targets")
 def rename(fido: FidoSession) -> None:
-    fido.modify(protocol.UPDATE, name=f"{fido.device.name} renamed")
+    """A DispatchTargetUpdate to the device's own fixture name and target: it changes nothing
+    (a device with one dispatch target, or targets that share both)."""
+    name, target = fido.fixture_target_values()
+    fido.modify(protocol.UPDATE, name=name, target=target)
 
 
 @when(
@@ -149,10 +207,14 @@ def modification(fido: FidoSession, operation: str, fields: str) -> None:
 
 
 @when(parsers.parse("{minutes:d} minutes pass"))
-def minutes_pass(minutes: int, fido_target, request: pytest.FixtureRequest) -> None:
-    """The server's clock moves on (its clock hook); it is set right after the scenario."""
+def minutes_pass(
+    minutes: int, fido: FidoSession, fido_target, request: pytest.FixtureRequest
+) -> None:
+    """Time moves on for the server (its clock hook; set right after the scenario) and for the
+    device alike, so the device's signatures stay inside the server's tolerance."""
     request.addfinalizer(lambda: fido_target.hooks.run("clock", offset_ms=0))
     fido_target.hooks.run("clock", offset_ms=minutes * 60_000)
+    fido.clock.offset += dt.timedelta(minutes=minutes)
 
 
 @when("the device clock is set right")
@@ -182,13 +244,20 @@ def refused(fido: FidoSession, evidence: Evidence) -> None:
 @then("the status is the refusal for an unknown device")
 def unknown_device(fido: FidoSession, bench: Bench, evidence: Evidence) -> None:
     pinned = bench.fido.unknown_device_status
-    checks.check_status_in(fido.last, {pinned} if pinned else UNKNOWN_DEVICE_STATUSES)
+    allowed = {pinned} if pinned else UNKNOWN_DEVICE_STATUSES
+    checks.check_status_in(fido.last, allowed, "FIDO-UNKNOWN-DEVICE")
     evidence.add("status for an unknown deviceId (errata)", str(fido.last.status))
 
 
+@then("the status is the refusal for an unknown dispatch target")
+def unknown_target(fido: FidoSession, evidence: Evidence) -> None:
+    checks.check_status_in(fido.last, checks.UNKNOWN_TARGET_STATUSES, "FIDO-GET-401")
+    evidence.add("status for an unknown dispatch target", str(fido.last.status))
+
+
 @then("the answer is a JWE for the signing dispatch target")
-def jwe_answer(fido: FidoSession) -> None:
-    checks.check_jose_answer(fido.last)
+def jwe_answer(fido: FidoSession, evidence: Evidence) -> None:
+    checks.check_jose_answer(fido.last, evidence)
 
 
 @then("the answer has no body")
@@ -202,71 +271,73 @@ def signature_expired(fido: FidoSession) -> None:
 
 
 @then("the decrypted device has the fields of the spec")
-def device_fields(fido: FidoSession) -> None:
-    checks.check_device_payload(checks.check_jose_answer(fido.last), fido.device.device_id)
+def device_fields(fido: FidoSession, evidence: Evidence) -> None:
+    payload = checks.check_jose_answer(fido.last, evidence)
+    checks.check_device_payload(payload, fido.device.device_id)
 
 
 @then("the decrypted device lists the fixture's credentials and dispatch targets")
-def device_matches_fixture(fido: FidoSession) -> None:
-    payload = checks.check_jose_answer(fido.last)
-    checks.check_device_payload(payload, fido.device.device_id)
-    want_creds = {(c["keyId"], c["aaid"]) for c in fido.device.credentials}
-    got_creds = {(c["keyId"], c["aaid"]) for c in payload["fidoUafCredentials"]}
-    assert got_creds == want_creds, f"credentials {got_creds}, fixture has {want_creds}"
-    want = {(t.id, t.name, t.target) for t in fido.device.targets}
-    got = {(t["id"], t["name"], t.get("target")) for t in payload["dispatchTargets"]}
-    assert got == want, f"dispatch targets {got}, fixture has {want}"
+def device_matches_fixture(fido: FidoSession, evidence: Evidence) -> None:
+    payload = checks.check_jose_answer(fido.last, evidence)
+    checks.check_matches_fixture(payload, fido.device, "FIDO-GET-200")
 
 
 @then(parsers.parse('every dispatch target is named "{name}" with target "{target}"'))
-def all_targets(fido: FidoSession, name: str, target: str) -> None:
-    payload = checks.check_jose_answer(fido.last)
-    seen = {(t["name"], t.get("target")) for t in payload["dispatchTargets"]}
-    assert seen == {(name, target)}, f"dispatch targets are {seen}"
+def all_targets(fido: FidoSession, name: str, target: str, evidence: Evidence) -> None:
+    payload = checks.check_jose_answer(fido.last, evidence)
+    checks.check_device_payload(payload, fido.device.device_id)
+    checks.check_targets_updated(payload, fido.device, name, target, "FIDO-PATCH-204")
+
+
+@then(parsers.parse('every dispatch target is named "{name}" and keeps its fixture target'))
+def renamed_only(fido: FidoSession, name: str, evidence: Evidence) -> None:
+    payload = checks.check_jose_answer(fido.last, evidence)
+    checks.check_device_payload(payload, fido.device.device_id)
+    checks.check_targets_updated(payload, fido.device, name, None, "FIDO-PATCH-PARTIAL")
+
+
+@then(parsers.parse('every dispatch target has the target "{target}" and keeps its fixture name'))
+def retargeted_only(fido: FidoSession, target: str, evidence: Evidence) -> None:
+    payload = checks.check_jose_answer(fido.last, evidence)
+    checks.check_device_payload(payload, fido.device.device_id)
+    checks.check_targets_updated(payload, fido.device, None, target, "FIDO-PATCH-PARTIAL")
 
 
 @then(parsers.re(r'the credential "(?P<key_id>[^"]+)" is (?P<negation>not )?listed'))
-def credential_listed(fido: FidoSession, key_id: str, negation: str | None) -> None:
-    payload = checks.check_jose_answer(fido.last)
-    listed = key_id in {c["keyId"] for c in payload["fidoUafCredentials"]}
-    assert listed != bool(negation), f"credential {key_id} listed: {listed}"
+def credential_listed(
+    fido: FidoSession, key_id: str, negation: str | None, evidence: Evidence
+) -> None:
+    payload = checks.check_jose_answer(fido.last, evidence)
+    checks.check_device_payload(payload, fido.device.device_id)
+    checks.check_credential_listed(payload, key_id, not negation, "FIDO-PATCH-204")
 
 
 @then(parsers.parse("its dispatch target {n:d} is not listed"))
-def target_not_listed(fido: FidoSession, n: int) -> None:
-    payload = checks.check_jose_answer(fido.last)
-    target_id = fido.device.target(n - 1).id
-    assert target_id not in {t["id"] for t in payload["dispatchTargets"]}
+def target_not_listed(fido: FidoSession, n: int, evidence: Evidence) -> None:
+    payload = checks.check_jose_answer(fido.last, evidence)
+    checks.check_device_payload(payload, fido.device.device_id)
+    checks.check_target_not_listed(payload, fido.device.target(n - 1).id, "FIDO-PATCH-204")
+
+
+def _operations(fido: FidoSession, evidence: Evidence) -> list[dict]:
+    payload = checks.check_jose_answer(fido.last, evidence)
+    return checks.check_oob_payload(payload, fido.device.device_id, evidence)
 
 
 @then("the decrypted operations have the fields of the spec")
 def oob_fields(fido: FidoSession, evidence: Evidence) -> None:
-    payload = checks.check_jose_answer(fido.last)
-    checks.check_oob_payload(payload, fido.device.device_id, evidence)
-
-
-def _token(fido: FidoSession, op_id: str) -> str:
-    ops = {op["id"]: op for op in fido.device.oob_operations}
-    return ops[op_id]["outOfBandPayload"]["nma_data"]["token"]
-
-
-def _listed_tokens(fido: FidoSession, evidence: Evidence) -> set[str]:
-    payload = checks.check_jose_answer(fido.last)
-    return checks.oob_tokens(checks.check_oob_payload(payload, fido.device.device_id, evidence))
+    _operations(fido, evidence)
 
 
 @then("the operations listed are exactly the fixture's live ones")
-def live_operations(fido: FidoSession, evidence: Evidence) -> None:
-    live = {
-        _token(fido, op["id"])
-        for op in fido.device.oob_operations
-        if not op["redeemed"] and op["createdSecondsAgo"] < op["timeoutSeconds"]
-    }
-    listed = _listed_tokens(fido, evidence)
-    assert listed == live, f"listed {sorted(listed)}, live in the fixture {sorted(live)}"
+def live_operations(fido: FidoSession, evidence: Evidence, bench: Bench) -> None:
+    checks.check_live_operations(
+        _operations(fido, evidence), fido.device, fido.clock.now(), bench.fido.skew_margin
+    )
 
 
 @then(parsers.re(r'the operation "(?P<op_id>[^"]+)" is (?P<negation>not )?listed'))
 def operation_listed(fido: FidoSession, op_id: str, negation: str | None, evidence: Evidence):
-    listed = _token(fido, op_id) in _listed_tokens(fido, evidence)
-    assert listed != bool(negation), f"operation {op_id} listed: {listed}"
+    checks.check_operation_listed(
+        _operations(fido, evidence), _op(fido, op_id), not negation, "FIDO-OOB-TIMEOUT"
+    )

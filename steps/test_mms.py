@@ -3,29 +3,27 @@
 from __future__ import annotations
 
 import dataclasses
-import uuid
 
 from pytest_bdd import given, parsers, scenarios, then, when
 
+from harness import fixture_state
 from harness.bench import Bench
 from harness.clock import SystemClock
-from harness.device.emulated import EmulatedDevice
 from harness.device.identity import fixture_devices
 from harness.evidence import Evidence
-from harness.jose.jws import Signer
 from harness.mms import checks, protocol
-from harness.mms.answers import certificate_field, registered_device_code
+from harness.mms.answers import certificate_field
 from harness.mms.client import MmsClient
-from harness.mms.session import MmsSession
-from harness.pki.material import fixture_pki
+from harness.mms.session import (
+    FIELD_SHAPES,
+    PAYLOAD_SHAPES,
+    MmsSession,
+    fixture_device_signer,
+    fixture_signer,
+)
+from harness.verdict import Nonconformance
 
 scenarios("mms")
-
-
-def fixture_signer(material: str) -> Signer:
-    """An MDS envelope signer from fixture material: its key, its certificate in x5c."""
-    pki = fixture_pki()
-    return Signer(pki.key(material), (pki.cert(material),))
 
 
 # --- Given -----------------------------------------------------------------------------------
@@ -33,12 +31,20 @@ def fixture_signer(material: str) -> Signer:
 
 @given(parsers.parse('the fixture device "{name}"'), target_fixture="mms")
 def fixture_device(name: str, mms_client: MmsClient, bench: Bench) -> MmsSession:
-    devices = fixture_devices()
-    if name not in devices:
-        raise KeyError(f"no fixture device {name!r}; known: {', '.join(devices)}")
-    device = EmulatedDevice(devices[name])
-    signer = fixture_signer("mds-signing")
-    return MmsSession(mms_client, device, signer, bench.mms.mds, devices[name].device_code)
+    return MmsSession.of_fixture(name, mms_client, bench.mms.mds)
+
+
+@given("the server still holds the device as unregistered")
+def still_unregistered(mms: MmsSession, mms_target, evidence: Evidence) -> None:
+    """Precondition of a registration: the device is as the lab provisioned it (unregistered)."""
+    snapshot = mms.snapshot()
+    checks.check_code(snapshot, protocol.ResponseCode.SUCCESS, evidence, "MMS-SNAP-STATUS")
+    registered = checks.boolean_field(snapshot.answer, "isDeviceRegistered", evidence)
+    fixture_state.require(
+        registered == "false",
+        f"{mms.device.identity.serial_number} unregistered (isDeviceRegistered false)",
+        mms_target.hooks,
+    )
 
 
 @given(parsers.parse('the envelope is signed with the "{material}" fixture certificate'))
@@ -61,9 +67,24 @@ def request_field(mms: MmsSession, field: str, value: str) -> None:
     mms.overrides[field] = value
 
 
+@given(parsers.parse('the request field "{field}" is sent as {shape}'))
+def request_field_shape(mms: MmsSession, field: str, shape: str) -> None:
+    mms.overrides[field] = FIELD_SHAPES[shape]
+
+
+@given(parsers.parse("the request payload is sent as {shape}"))
+def payload_shape(mms: MmsSession, shape: str) -> None:
+    mms.payload_shape = PAYLOAD_SHAPES[shape]
+
+
 @given(parsers.parse('the device code is "{code}"'))
 def device_code(mms: MmsSession, code: str) -> None:
     mms.device_code = code
+
+
+@given(parsers.parse('the device presents the device code of "{other}"'))
+def other_device_code(mms: MmsSession, other: str) -> None:
+    mms.device_code = fixture_devices()[other].device_code
 
 
 @given(parsers.parse('the MDS reports version "{version}"'))
@@ -76,9 +97,28 @@ def csr_bits(mms: MmsSession, bits: int) -> None:
     mms.csr_bits = bits
 
 
+@given("the device's CSR carries a tampered self-signature")
+def csr_tampered(mms: MmsSession) -> None:
+    mms.csr_tampered = True
+
+
 @given(parsers.parse('the digitalId names the serial number "{serial}"'))
 def digital_id_serial(mms: MmsSession, serial: str) -> None:
     mms.digital_id_overrides["serialNo"] = serial
+
+
+@given(
+    parsers.parse(
+        'the registration\'s {part} is signed by the device through the mutation "{mutation}"'
+    )
+)
+def part_mutated(mms: MmsSession, part: str, mutation: str) -> None:
+    mms.sign_part(part, fixture_device_signer(mms.fixture_name), mutation)
+
+
+@given(parsers.parse('the registration\'s {part} is signed by the fixture device "{other}"'))
+def part_signed_by_other(mms: MmsSession, part: str, other: str) -> None:
+    mms.sign_part(part, fixture_device_signer(other))
 
 
 @given("the server is made to fail its next request")
@@ -89,7 +129,12 @@ def next_request_fails(mms_target) -> None:
 # --- When ------------------------------------------------------------------------------------
 
 
-@when(parsers.parse("the device sends {api}"))
+@when(parsers.parse('the device sends {api} through the mutation "{mutation}"'))
+def send_mutated(mms: MmsSession, api: str, mutation: str) -> None:
+    mms.send(api, mutation)
+
+
+@when(parsers.re(r"the device sends (?P<api>msb\w+)$"))
 def send(mms: MmsSession, api: str) -> None:
     mms.send(api)
 
@@ -100,6 +145,11 @@ def send(mms: MmsSession, api: str) -> None:
 @then(parsers.parse("the response code is {code:d}"))
 def response_code_is(mms: MmsSession, code: int, evidence: Evidence) -> None:
     checks.check_code(mms.last, code, evidence)
+
+
+@then("the response code is -102 and the answer tells no more than the errata allow")
+def invalid_device(mms: MmsSession, evidence: Evidence) -> None:
+    checks.check_invalid_device(mms.last, evidence)
 
 
 @then("the answer is a signed envelope from the server")
@@ -121,14 +171,16 @@ def field_kind(mms: MmsSession, field: str, kind: str, evidence: Evidence) -> No
 @then("the answer has these fields:")
 def fields_table(mms: MmsSession, datatable: list[list[str]], evidence: Evidence) -> None:
     header, *rows = datatable
-    assert header == ["field", "kind"], f"table columns must be field | kind, got {header}"
+    if header != ["field", "kind"]:
+        raise ValueError(f"table columns must be field | kind, got {header}")
     failures = []
     for field, kind in rows:
         try:
             checks.check_field(mms.last.answer, field, kind, evidence)
-        except AssertionError as exc:
+        except Nonconformance as exc:
             failures.append(str(exc))
-    assert not failures, "; ".join(failures)
+    if failures:
+        raise Nonconformance("; ".join(failures), expected=dict(rows))
 
 
 @then(parsers.parse('the answer field "{field}" says "{value}"'))
@@ -137,31 +189,24 @@ def field_says(mms: MmsSession, field: str, value: str, evidence: Evidence) -> N
 
 
 @then(parsers.parse('the request is refused as "{case}"'))
-def refused(mms: MmsSession, case: str, bench: Bench, evidence: Evidence) -> None:
+def refused_as(mms: MmsSession, case: str, bench: Bench, evidence: Evidence) -> None:
     checks.check_envelope(mms.last)
-    if _two_part_rotation_allowed(mms, bench, evidence):
+    if bench.mms.two_part_rotation and checks.two_part_rotation_taken(mms.last, evidence):
         return
     code = checks.check_rejected(mms.last, evidence, bench.mms.pinned_codes.get(case))
     evidence.add(f"code the server gives for {case}", str(code))
 
 
-def _two_part_rotation_allowed(mms: MmsSession, bench: Bench, evidence: Evidence) -> bool:
-    """True when the server took msbKeyRotation's two-part form and the bench allows that."""
-    two_part_rotation = mms.mutation == "two-part form" and mms.last.api == protocol.KEY_ROTATION
-    if not (bench.mms.two_part_rotation and two_part_rotation):
-        return False
-    if checks.response_code(mms.last.answer, evidence) != protocol.ResponseCode.SUCCESS:
-        return False  # refused: the usual check follows
-    evidence.advisory(
-        "msbKeyRotation was accepted in the two-part payload.signature form its section shows "
-        "(allowed by this bench; DESIGN errata expect three parts)"
-    )
-    return True
+@then("the request is refused")
+def refused(mms: MmsSession, evidence: Evidence) -> None:
+    checks.check_envelope(mms.last)
+    code = checks.check_refused(mms.last, evidence)
+    evidence.add("code the server gives", str(code))
 
 
 @then("the answer carries no device data")
-def no_device_data(mms: MmsSession) -> None:
-    checks.check_no_device_data(mms.last)
+def no_device_data(mms: MmsSession, evidence: Evidence) -> None:
+    checks.check_no_device_data(mms.last, evidence)
 
 
 @then("the server time is within the tolerance of the harness clock")
@@ -180,13 +225,14 @@ def thumbprint(mms: MmsSession, bench: Bench, evidence: Evidence) -> None:
         mms.last_of(protocol.ENCRYPTION_CERT).answer, "encryptionCertData"
     )
     snapshot = mms.last_of(protocol.SNAPSHOT).answer
-    algorithm = checks.check_thumbprint(snapshot, cert, list(bench.mms.thumbprint_hashes))
-    evidence.add("thumbprint form that matched", f"{algorithm} over DER (certificate as {form})")
+    matched = checks.check_thumbprint(snapshot, cert, list(bench.mms.thumbprint_hashes))
+    evidence.add("thumbprint form that matched", f"{matched} (certificate as {form})")
 
 
 @then("the rotated certificate carries the CSR's public key and chains to the device CA")
 def rotated_certificate(mms: MmsSession, bench: Bench) -> None:
-    assert mms.csr is not None, "no CSR was sent in this scenario"
+    if mms.csr is None:
+        raise RuntimeError("no CSR was sent in this scenario")
     answer = mms.last_of(protocol.KEY_ROTATION).answer
     checks.check_rotated_certificate(
         answer, mms.csr, bench.mms.device_ca_chain(), SystemClock().now()
@@ -210,17 +256,22 @@ def snapshot_expiry(mms: MmsSession) -> None:
 
 @then("the registration answer assigns a device code")
 def assigns_code(mms: MmsSession, evidence: Evidence) -> None:
-    code, where = registered_device_code(mms.last_of(protocol.REGISTRATION).answer)
-    evidence.add("device code found at", where)
-    assert code, "the assigned device code is empty"
-    try:
-        uuid.UUID(code)
-    except ValueError:
-        evidence.advisory(f"device code {code!r} is not a UUID (the field is deviceCodeUUID)")
+    checks.check_assigned_code(mms.last_of(protocol.REGISTRATION).answer, evidence)
+
+
+@then(parsers.parse('the assigned device code is not the one "{other}" holds'))
+def code_of_its_own(
+    mms: MmsSession, other: str, mms_client: MmsClient, bench: Bench, evidence: Evidence
+) -> None:
+    assigned = checks.check_assigned_code(mms.last_of(protocol.REGISTRATION).answer, evidence)
+    snapshot = MmsSession.of_fixture(other, mms_client, bench.mms.mds).snapshot()
+    checks.check_code(snapshot, protocol.ResponseCode.SUCCESS, evidence, "MMS-SNAP-STATUS")
+    held = snapshot.answer.get("deviceCodeUUID")
+    evidence.add(f"device code {other} holds", repr(held))
+    checks.check_codes_differ(assigned, held, other)
 
 
 @then(parsers.parse('the answer field "{field}" equals the assigned device code'))
-def equals_assigned_code(mms: MmsSession, field: str) -> None:
-    code, _ = registered_device_code(mms.last_of(protocol.REGISTRATION).answer)
-    got = mms.last.answer.get(field)
-    assert got == code, f"{field} is {got!r}, the registration assigned {code!r}"
+def equals_assigned_code(mms: MmsSession, field: str, evidence: Evidence) -> None:
+    assigned = checks.check_assigned_code(mms.last_of(protocol.REGISTRATION).answer, evidence)
+    checks.check_same_code(mms.last.answer, field, assigned)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from harness.fido import protocol
+from harness.jose.jws import peek
 from harness.servers.fido.embedded import reference_service
 from harness.servers.fido.service import FidoService, Refusal, Reply
 from harness.servers.fido.store import TargetRecord
@@ -20,14 +21,14 @@ from tests.variant import Expectation, variant_factory
 class NoSkewCheck(FidoService):
     """Accepts a device signature however far the device clock is off."""
 
-    def check_clock(self, created_ms: float) -> None:
+    def check_clock(self, created_ms: int) -> None:
         return None
 
 
 class SkewCheckAheadOnly(FidoService):
     """Refuses a device clock that is ahead, but not one that is behind."""
 
-    def check_clock(self, created_ms: float) -> None:
+    def check_clock(self, created_ms: int) -> None:
         if created_ms > protocol.epoch_millis(self.clock.now()):
             super().check_clock(created_ms)
 
@@ -59,7 +60,7 @@ class ForbiddenAnswered401(FidoService):
 class WrongWwwAuthenticate(FidoService):
     """Says the signature expired in words of its own."""
 
-    def check_clock(self, created_ms: float) -> None:
+    def check_clock(self, created_ms: int) -> None:
         try:
             super().check_clock(created_ms)
         except Refusal as refusal:
@@ -94,6 +95,111 @@ class CrashesOnBadJws(FidoService):
             raise
 
 
+class RequestIdLimit63(FidoService):
+    """Refuses a requestId of 64 characters (its limit is one short)."""
+
+    max_request_id = protocol.MAX_REQUEST_ID - 1
+
+
+class NoRequestIdLimit(FidoService):
+    """Takes a requestId of any length."""
+
+    max_request_id = 1 << 20
+
+
+class AcceptsNonIntegerTime(FidoService):
+    """Takes any JSON number as creationTimeInEpochMillis: a fraction, and NaN, which then
+    passes its clock check."""
+
+    def check_creation_time(self, created: Any) -> None:
+        if not isinstance(created, int | float) or isinstance(created, bool):
+            super().check_creation_time(created)
+
+
+class CoercesTimeStrings(FidoService):
+    """Takes creationTimeInEpochMillis given as a string of digits."""
+
+    def check_creation_time(self, created: Any) -> None:
+        if not (isinstance(created, str) and created.isdigit()):
+            super().check_creation_time(created)
+
+    def check_clock(self, created_ms: int) -> None:
+        super().check_clock(int(created_ms))
+
+
+class RequestIdOptional(FidoService):
+    """Takes a payload without requestId."""
+
+    def check_payload_fields(self, payload: Any, id_field: str) -> None:
+        if isinstance(payload, dict):
+            payload.setdefault("requestId", "none given")
+        super().check_payload_fields(payload, id_field)
+
+
+class LooseIdTypes(FidoService):
+    """Takes the dispatch target id and requestId in any JSON type, as their JSON text."""
+
+    def check_payload_fields(self, payload: Any, id_field: str) -> None:
+        if isinstance(payload, dict):
+            for name in (id_field, "requestId"):
+                if name in payload and not isinstance(payload[name], str):
+                    payload[name] = json.dumps(payload[name])
+        super().check_payload_fields(payload, id_field)
+
+
+class OperationDefaultsToUpdate(FidoService):
+    """Takes a PATCH without a string operation as a DispatchTargetUpdate."""
+
+    def authenticate(self, token: str | None, id_field: str) -> tuple[TargetRecord, dict]:
+        target, payload = super().authenticate(token, id_field)
+        if not isinstance(payload.get("operation"), str):
+            payload["operation"] = protocol.UPDATE
+        return target, payload
+
+
+class CrashesOnNonObjectPayload(FidoService):
+    """Fails with 500 on a signed payload that is not a JSON object."""
+
+    def check_payload_fields(self, payload: Any, id_field: str) -> None:
+        if not isinstance(payload, dict):
+            raise RuntimeError("payload is not a dict")
+        super().check_payload_fields(payload, id_field)
+
+
+class UpdateClearsTarget(FidoService):
+    """A DispatchTargetUpdate with only a name blanks every target."""
+
+    def modify(self, device_id: str, headers: dict[str, str], body: str) -> Reply:
+        reply = super().modify(device_id, headers, body)
+        payload = json.loads(peek(body)[1])
+        if payload.get("operation") == protocol.UPDATE and "target" not in payload:
+            self.store.update_targets(device_id, None, "")
+        return reply
+
+
+class UpdateRenamesOnRetarget(FidoService):
+    """A DispatchTargetUpdate with only a target names every target after it."""
+
+    def modify(self, device_id: str, headers: dict[str, str], body: str) -> Reply:
+        reply = super().modify(device_id, headers, body)
+        payload = json.loads(peek(body)[1])
+        if payload.get("operation") == protocol.UPDATE and "name" not in payload:
+            self.store.update_targets(device_id, payload.get("target"), None)
+        return reply
+
+
+class UnknownTargetCrashes(FidoService):
+    """Fails with 500 on a dispatch target it does not know."""
+
+    def authenticate(self, token: str | None, id_field: str) -> tuple[TargetRecord, dict]:
+        try:
+            return super().authenticate(token, id_field)
+        except Refusal as refusal:
+            if refusal.reason.startswith("unknown dispatch target"):
+                raise RuntimeError("no such dispatch target") from refusal
+            raise
+
+
 def _factory(cls: type) -> Callable[..., Any]:
     return variant_factory(reference_service, cls)
 
@@ -107,6 +213,17 @@ wrong_www_authenticate = _factory(WrongWwwAuthenticate)
 lists_timed_out_operations = _factory(ListsTimedOutOperations)
 allows_duplicate_names = _factory(AllowsDuplicateNames)
 crashes_on_bad_jws = _factory(CrashesOnBadJws)
+request_id_limit_63 = _factory(RequestIdLimit63)
+no_request_id_limit = _factory(NoRequestIdLimit)
+accepts_non_integer_time = _factory(AcceptsNonIntegerTime)
+coerces_time_strings = _factory(CoercesTimeStrings)
+request_id_optional = _factory(RequestIdOptional)
+loose_id_types = _factory(LooseIdTypes)
+operation_defaults_to_update = _factory(OperationDefaultsToUpdate)
+crashes_on_non_object_payload = _factory(CrashesOnNonObjectPayload)
+update_clears_target = _factory(UpdateClearsTarget)
+update_renames_on_retarget = _factory(UpdateRenamesOnRetarget)
+unknown_target_crashes = _factory(UnknownTargetCrashes)
 
 
 # --- what the suite must say of each ---------------------------------------------------------
@@ -114,12 +231,38 @@ crashes_on_bad_jws = _factory(CrashesOnBadJws)
 # as in the feature file and an optional fragment of the Examples row's id.
 GET_200 = "A device reads its credentials, encrypted for the signing dispatch target"
 INSIDE = "<request> from a device clock just inside the tolerance <direction> succeeds"
+INSIDE_DELETE = "A DELETE from a device clock just inside the tolerance <direction> succeeds"
+GET_400 = "A Device-Signature that is malformed (<problem>) is a bad request"
+DELETE_400 = "A DELETE whose Device-Signature is malformed (<problem>) is a bad request"
+OOB_400 = "An out-of-band request whose Device-Signature is malformed (<problem>) is a bad request"
+PATCH_400 = "A modification whose JWS is malformed (<problem>) is a bad request"
+MALFORMED = (GET_400, DELETE_400, OOB_400, PATCH_400)
+ID_64 = [
+    ("A Device-Signature whose requestId has exactly 64 characters is accepted", None),
+    ("An out-of-band request whose requestId has exactly 64 characters is accepted", None),
+    ("A modification whose requestId has exactly 64 characters is carried out", None),
+    ("A DELETE whose requestId has exactly 64 characters is carried out", None),
+]
+NAME_ONLY = "An update with only a name leaves every target as it was"
+TARGET_ONLY = "An update with only a target leaves every name as it was"
+UNKNOWN_TARGET = "A dispatch target the server does not know is refused"
+
+
+def _rows(fragment: str) -> list[tuple[str, str | None]]:
+    """The row `fragment` of every endpoint's malformed-payload outline."""
+    return [(outline, fragment) for outline in MALFORMED]
+
+
 OUTSIDE = (
     "<request> from a device clock just outside the tolerance <direction> is refused as expired"
 )
 EXPECTED: dict[str, Expectation] = {
-    "no_skew_check": ([(OUTSIDE, "ahead"), (OUTSIDE, "behind")], [(INSIDE, None)]),
-    "skew_check_ahead_only": ([(OUTSIDE, "behind")], [(OUTSIDE, "ahead"), (INSIDE, None)]),
+    "no_skew_check": (
+        [(OUTSIDE, "ahead"), (OUTSIDE, "behind")], [(INSIDE, None), (INSIDE_DELETE, None)]
+    ),
+    "skew_check_ahead_only": (
+        [(OUTSIDE, "behind")], [(OUTSIDE, "ahead"), (INSIDE, None), (INSIDE_DELETE, None)]
+    ),
     "ignores_accept": (
         [('An Accept header of "<accept>" is not acceptable', None),
          ("A request without an Accept header is not acceptable", None)],
@@ -144,8 +287,32 @@ EXPECTED: dict[str, Expectation] = {
         [("A name another dispatch target of the same user has is unprocessable", None)],
         [("Renaming and retargeting the dispatch targets shows in the next GET", None)],
     ),
-    "crashes_on_bad_jws": (
-        [("A Device-Signature <problem> is a bad request", "two parts")],
-        [(GET_200, None)],
+    "crashes_on_bad_jws": ([(GET_400, "two parts")], [(GET_200, None)]),
+    "request_id_limit_63": (ID_64, [(GET_200, None), *_rows("requestId of 65")]),
+    "no_request_id_limit": (_rows("requestId of 65"), ID_64),
+    "accepts_non_integer_time": (
+        _rows("creationTimeInEpochMillis a fraction") + _rows("creationTimeInEpochMillis NaN"),
+        [*_rows("creationTimeInEpochMillis a string"), (INSIDE, None)],
     ),
+    "coerces_time_strings": (
+        _rows("creationTimeInEpochMillis a string"),
+        [*_rows("creationTimeInEpochMillis a fraction"), (INSIDE, None)],
+    ),
+    "request_id_optional": (_rows("no requestId"), [(GET_200, None), *_rows("requestId null")]),
+    "loose_id_types": (
+        [(GET_400, "dispatchTargetId a number"), (GET_400, "requestId an array"),
+         (PATCH_400, "signingDispatchTargetId an object"), (OOB_400, "requestId an object")],
+        [(GET_200, None), *_rows("no requestId")],
+    ),
+    "operation_defaults_to_update": (
+        [(PATCH_400, "no operation"), (PATCH_400, "operation a number"),
+         (PATCH_400, "operation an array")],
+        [(PATCH_400, "no requestId"), (GET_200, None)],
+    ),
+    "crashes_on_non_object_payload": (
+        _rows("payload a JSON array") + _rows("payload a JSON number"), [(GET_200, None)]
+    ),
+    "update_clears_target": ([(NAME_ONLY, None)], [(TARGET_ONLY, None)]),
+    "update_renames_on_retarget": ([(TARGET_ONLY, None)], [(NAME_ONLY, None)]),
+    "unknown_target_crashes": ([(UNKNOWN_TARGET, None)], [(GET_200, None)]),
 }  # fmt: skip

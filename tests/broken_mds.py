@@ -1,7 +1,8 @@
 """Deliberately broken variants of the emulated MDS, each with one defect.
 
 Loaded by the device features through `--mds-factory tests.broken_mds:<name>`;
-tests/test_suite_detects_broken_servers.py asserts the suite fails the scenarios each breaks.
+tests/test_suite_verdicts_on_variants.py asserts the suite fails the scenarios each breaks,
+with product-defect failures only.
 """
 
 from __future__ import annotations
@@ -45,6 +46,14 @@ class ReusesTransactionIds(EmulatedMds):
         self.session.overrides["uniqueTransactionId"] = "bioharness-reused-id"
 
 
+class SendsTimestampsWithoutZone(EmulatedMds):
+    """Sends every timeStamp without a time zone (a parse error once reported as a bench fault)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.session.overrides["timeStamp"] = "2025-01-01T00:00:00"
+
+
 class SignsWithAnotherKey(EmulatedMds):
     """Signs envelopes with a key that is not its x5c certificate's."""
 
@@ -72,6 +81,7 @@ never_refreshes = NeverRefreshes
 ignores_key_rotation = IgnoresKeyRotation
 captures_after_expiry = CapturesAfterExpiry
 reuses_transaction_ids = ReusesTransactionIds
+sends_timestamps_without_zone = SendsTimestampsWithoutZone
 signs_with_another_key = SignsWithAnotherKey
 fetches_certificate_every_time = FetchesCertificateEveryTime
 keeps_its_own_clock = KeepsItsOwnClock
@@ -96,6 +106,7 @@ EXPECTED: dict[str, Expectation] = {
         [(REQUESTS, None)],
     ),
     "reuses_transaction_ids": ([(REQUESTS, None)], [(CERT_ONCE, None)]),
+    "sends_timestamps_without_zone": ([(REQUESTS, None)], [(CERT_ONCE, None)]),
     "signs_with_another_key": ([(REQUESTS, None)], []),
     "fetches_certificate_every_time": ([(CERT_ONCE, None)], [(REQUESTS, None)]),
     "keeps_its_own_clock": (

@@ -8,7 +8,14 @@ import datetime as dt
 import pytest
 
 from harness.jose.decode import decode
-from harness.jose.jws import InvalidJws, Signer, sign, verify
+from harness.jose.jws import (
+    X5C_LINE_BREAKS,
+    InvalidJws,
+    Signer,
+    sign,
+    verify,
+    verify_two_part,
+)
 from harness.jose.mutations import TOKEN_MUTATIONS, mutate
 from harness.pki.material import fixture_pki
 from harness.pki.trust import TrustStore
@@ -57,6 +64,7 @@ EXPECTED_REASON = {
     "foreign key": "bad_signature",
     "untrusted chain": "untrusted_chain",
     "two-part form": "malformed",
+    "two-part form by a foreign key": "malformed",
     "bad base64url": "malformed",
 }
 
@@ -96,3 +104,47 @@ def test_decode_never_raises(junk: object) -> None:
 def test_decode_of_two_part_form_shows_the_payload(signer: Signer) -> None:
     view = decode(mutate("two-part form", PAYLOAD, signer))
     assert view["parts"] == 2 and view["payload"] == PAYLOAD
+
+
+def _mime(text: str, eol: str = "\r\n") -> str:
+    return eol.join(text[i : i + 76] for i in range(0, len(text), 76))
+
+
+@pytest.mark.parametrize("eol", ["\r\n", "\n", "\r"])
+def test_x5c_with_line_breaks_verifies_with_an_advisory(
+    signer: Signer, trust: TrustStore, eol: str
+) -> None:
+    x5c = [_mime(signer.header()["x5c"][0], eol)]
+    verified = verify(sign(PAYLOAD, signer, x5c=x5c), trust, NOW)
+    assert verified.payload == PAYLOAD and verified.advisories == (X5C_LINE_BREAKS,)
+    assert verify(sign(PAYLOAD, signer), trust, NOW).advisories == ()
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        lambda b64: b64[:40] + " " + b64[40:],
+        lambda b64: b64[:40] + "\t" + b64[40:],
+        lambda b64: f"-----BEGIN CERTIFICATE-----\n{b64}\n-----END CERTIFICATE-----",
+        lambda b64: b64.replace("+", "-").replace("/", "_"),
+    ],
+    ids=["space", "tab", "PEM armour", "base64url"],
+)
+def test_x5c_that_is_not_base64_der_stays_malformed(
+    signer: Signer, trust: TrustStore, entry
+) -> None:
+    x5c = [entry(signer.header()["x5c"][0])]
+    with pytest.raises(InvalidJws) as err:
+        verify(sign(PAYLOAD, signer, x5c=x5c), trust, NOW)
+    assert err.value.reason == "malformed"
+
+
+def test_two_part_form_is_rs256_over_the_payload_segment(signer: Signer) -> None:
+    token = mutate("two-part form", PAYLOAD, signer)
+    assert verify_two_part(token, signer.chain[0]) == PAYLOAD
+
+
+@pytest.mark.parametrize("name", ["two-part form by a foreign key", "tampered payload"])
+def test_two_part_verification_refuses_other_tokens(signer: Signer, name: str) -> None:
+    with pytest.raises(InvalidJws):
+        verify_two_part(mutate(name, PAYLOAD, signer), signer.chain[0])

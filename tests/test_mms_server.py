@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from jwcrypto.common import base64url_decode
 
+from harness.device.emulated import EmulatedDevice
+from harness.device.identity import fixture_devices
 from harness.evidence import Evidence
 from harness.http_client import recording_client
-from harness.jose.jws import verify
+from harness.jose.jws import Signer, sign, verify
+from harness.mms import protocol
+from harness.mms.requests import MdsInfo, base_payload, registration_fields, registration_request
+from harness.pki.certs import cert_to_b64der
 from harness.pki.material import fixture_pki
 from harness.pki.trust import TrustStore
 from harness.servers.mms.embedded import embedded_mms, reference_service
+from harness.servers.mms.service import MmsService
 from harness.servers.runner import EmbeddedServer
 
 SERVER_TRUST = TrustStore([fixture_pki().cert("server-root-ca")])
@@ -74,3 +82,79 @@ def test_every_exchange_is_evidence_with_headers_and_bodies(mms: EmbeddedServer)
     assert exchange["request"]["headers"]["x-bench"] == "lab-3"
     assert exchange["request"]["body"] == "not json"
     assert exchange["response"]["status"] == 400 and "error" in exchange["response"]["body"]
+
+
+# --- the reference MMS's service logic, without HTTP ------------------------------------------
+
+MDS = Signer(fixture_pki().key("mds-signing"), (fixture_pki().cert("mds-signing"),))
+
+
+@pytest.fixture
+def service() -> Iterator[MmsService]:
+    svc = reference_service()
+    yield svc
+    svc.close()
+
+
+def _registration(device_name: str, form: Callable[[dict, EmulatedDevice], Any]) -> dict:
+    device = EmulatedDevice(fixture_devices()[device_name])
+    payload = base_payload(device, MdsInfo(), "")
+    payload["deviceRegistrationRequest"] = form(registration_request(device), device)
+    return payload
+
+
+def _bare_object_data(request: dict, device: EmulatedDevice) -> dict:
+    data = json.loads(base64url_decode(request["request"]["deviceData"].split(".")[1]))
+    return {"deviceData": {**data, "purpose": data["purpose"].upper()}}
+
+
+REGISTRATION_FORMS = {
+    "MOSIP request as JSON text": lambda request, device: json.dumps(request),
+    "MOSIP request as a JSON object": lambda request, device: request,
+    "bare deviceData object, purpose in upper case": _bare_object_data,
+}
+
+
+@pytest.mark.parametrize("form", sorted(REGISTRATION_FORMS))
+def test_every_registration_form_of_the_errata_is_accepted(service: MmsService, form: str) -> None:
+    payload = _registration("iris-registration", REGISTRATION_FORMS[form])
+    answer = service.answer(protocol.REGISTRATION, sign(payload, MDS))
+    assert answer["responseCode"] == "0", answer["description"]
+
+
+def test_a_registration_signed_by_a_rotated_certificate_is_the_devices(
+    service: MmsService,
+) -> None:
+    device = EmulatedDevice(fixture_devices()["iris-registration"])
+    csr = device.create_csr()
+    record = service.registry.get(device.identity.serial_number)
+    device.install_certificate(service.issue_device_certificate(record, csr.public_key()))
+    payload = {**base_payload(device, MdsInfo(), ""), **registration_fields(device)}
+    answer = service.answer(protocol.REGISTRATION, sign(payload, MDS))
+    assert answer["responseCode"] == "0", answer["description"]
+
+
+@pytest.mark.parametrize(
+    ("material", "code"),
+    [("bad-mds-expired", "-102"), ("bad-mds-not-yet-valid", "-102"),
+     ("bad-mds-untrusted", "-102"), ("bad-mds-wrong-issuer", "-102")],
+)  # fmt: skip
+def test_an_out_of_validity_signer_is_authentic_an_untrusted_one_is_not(
+    service: MmsService, material: str, code: str
+) -> None:
+    pki = fixture_pki()
+    token = sign(
+        base_payload(EmulatedDevice(fixture_devices()["finger-auth"]), MdsInfo(), ""),
+        Signer(pki.key(material), (pki.cert(material),)),
+    )
+    answer = service.answer(protocol.SNAPSHOT, token)
+    assert answer["responseCode"] == code
+    authentic = material in ("bad-mds-expired", "bad-mds-not-yet-valid")
+    assert service.authentic_outside_validity(token) is authentic
+
+
+def test_the_encryption_certificate_is_sent_as_base64_der(service: MmsService) -> None:
+    device = EmulatedDevice(fixture_devices()["finger-auth"])
+    payload = base_payload(device, MdsInfo(), device.fixture.device_code)
+    answer = service.answer(protocol.ENCRYPTION_CERT, sign(payload, MDS))
+    assert answer["encryptionCertData"] == cert_to_b64der(service.material.encryption_cert)

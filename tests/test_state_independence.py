@@ -86,6 +86,9 @@ def test_without_hooks_only_hook_scenarios_skip_then_consumed_state(
         if MISSING_HOOK not in reason and CONSUMED not in reason
     }
     assert not unexplained, unexplained
+    consumed = {test for test, reason in second.skip_reasons.items() if CONSUMED in reason}
+    assert consumed, "the first run consumed fixture state: the second must skip for it"
+    assert second.passed == first.passed - consumed
 
 
 @pytest.mark.parametrize("seed", SEEDS)

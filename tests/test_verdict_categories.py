@@ -10,7 +10,7 @@ from pathlib import Path
 
 from harness.report.catalogue import ROOT
 
-SCENARIOS = '''
+SCENARIOS = """
 import pytest
 from harness.verdict import Nonconformance
 
@@ -36,7 +36,7 @@ def test_parse_error_is_no_verdict():
 
 def test_setup_broke():
     pytest.fail("device did not answer")
-'''
+"""
 
 
 def test_categories_follow_the_exception_type(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ Feature: Clock divergence between the device and nevisFIDO
   (5 minutes by default), ahead or behind, with 401 and exactly
   WWW-Authenticate: JWS error="device_signature_expired", error_description="The device signature expired".
   "Just" means the bench's skew margin (3 s by default) inside or outside the tolerance.
+  A rename sets the device's own fixture name and target again, so it changes nothing.
 
   @req:FIDO-CLOCK-SKEW
   Scenario Outline: <request> from a device clock just inside the tolerance <direction> succeeds
@@ -18,10 +19,20 @@ Feature: Clock divergence between the device and nevisFIDO
       | gets its credentials             | behind    | alice-phone | 200    |
       | gets its out-of-band operations  | ahead     | alice-phone | 200    |
       | gets its out-of-band operations  | behind    | alice-phone | 200    |
-      | renames its dispatch targets     | ahead     | alice-phone | 204    |
-      | renames its dispatch targets     | behind    | alice-phone | 204    |
-      | deletes its credentials          | ahead     | dave-phone  | 204    |
-      | deletes its credentials          | behind    | dave-phone  | 204    |
+      | renames its dispatch targets     | ahead     | carol-phone | 204    |
+      | renames its dispatch targets     | behind    | carol-phone | 204    |
+
+  @req:FIDO-CLOCK-SKEW @consumes_state
+  Scenario Outline: A DELETE from a device clock just inside the tolerance <direction> succeeds
+    Given the FIDO device "<device>" as provisioned, signing with its dispatch target 1
+    And the device clock runs just inside the tolerance <direction>
+    When the device deletes its credentials
+    Then the status is 204
+
+    Examples:
+      | direction | device      |
+      | ahead     | frank-phone |
+      | behind    | grace-phone |
 
   @req:FIDO-CLOCK-SKEW
   Scenario Outline: <request> from a device clock just outside the tolerance <direction> is refused as expired
@@ -36,8 +47,8 @@ Feature: Clock divergence between the device and nevisFIDO
       | gets its credentials             | behind    | alice-phone |
       | gets its out-of-band operations  | ahead     | alice-phone |
       | gets its out-of-band operations  | behind    | alice-phone |
-      | renames its dispatch targets     | ahead     | alice-phone |
-      | renames its dispatch targets     | behind    | alice-phone |
+      | renames its dispatch targets     | ahead     | carol-phone |
+      | renames its dispatch targets     | behind    | carol-phone |
       | deletes its credentials          | ahead     | dave-phone  |
       | deletes its credentials          | behind    | dave-phone  |
 

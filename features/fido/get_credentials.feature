@@ -39,20 +39,52 @@ Feature: Get Device Credentials (GET /devices/credentials/{deviceId})
     When the device gets its credentials
     Then the status is 406
 
+  @req:FIDO-REQUEST-ID-LIMIT
+  Scenario: A Device-Signature whose requestId has exactly 64 characters is accepted
+    Given the FIDO device "alice-phone" signing with its dispatch target 1
+    And the payload field "requestId" is 64 characters long
+    When the device gets its credentials
+    Then the status is 200
+    And the answer is a JWE for the signing dispatch target
+
   @req:FIDO-GET-400
-  Scenario Outline: A Device-Signature <problem> is a bad request
+  Scenario Outline: A Device-Signature that is malformed (<problem>) is a bad request
     Given the FIDO device "alice-phone" signing with its dispatch target 1
     And <setup>
     When the device gets its credentials
     Then the status is 400
 
     Examples:
-      | problem                          | setup                                                            |
-      | in two parts                     | the signed JWS is mutated by "two-part form"                     |
-      | that is not base64url            | the signed JWS is mutated by "bad base64url"                     |
-      | with a requestId of 65 characters | the payload field "requestId" is 65 characters long             |
-      | without a dispatchTargetId       | the payload field "dispatchTargetId" is left out                 |
-      | with a creation time in words    | the payload field "creationTimeInEpochMillis" is "yesterday"     |
+      | problem                              | setup                                                        |
+      | two parts                            | the signed JWS is mutated by "two-part form"                 |
+      | not base64url                        | the signed JWS is mutated by "bad base64url"                 |
+      | creation time in words               | the payload field "creationTimeInEpochMillis" is "yesterday" |
+      | requestId of 65 characters           | the payload field "requestId" is 65 characters long          |
+      | no dispatchTargetId                  | the payload field "dispatchTargetId" is left out             |
+      | dispatchTargetId a number            | the payload field "dispatchTargetId" is a number             |
+      | dispatchTargetId null                | the payload field "dispatchTargetId" is null                 |
+      | dispatchTargetId an array            | the payload field "dispatchTargetId" is an array             |
+      | dispatchTargetId an object           | the payload field "dispatchTargetId" is an object            |
+      | no requestId                         | the payload field "requestId" is left out                    |
+      | requestId a number                   | the payload field "requestId" is a number                    |
+      | requestId null                       | the payload field "requestId" is null                        |
+      | requestId an array                   | the payload field "requestId" is an array                    |
+      | requestId an object                  | the payload field "requestId" is an object                   |
+      | no creationTimeInEpochMillis         | the payload field "creationTimeInEpochMillis" is left out    |
+      | creationTimeInEpochMillis a string   | the payload field "creationTimeInEpochMillis" is a string    |
+      | creationTimeInEpochMillis NaN        | the payload field "creationTimeInEpochMillis" is NaN         |
+      | creationTimeInEpochMillis Infinity   | the payload field "creationTimeInEpochMillis" is Infinity    |
+      | creationTimeInEpochMillis null       | the payload field "creationTimeInEpochMillis" is null        |
+      | creationTimeInEpochMillis an array   | the payload field "creationTimeInEpochMillis" is an array    |
+      | creationTimeInEpochMillis an object  | the payload field "creationTimeInEpochMillis" is an object   |
+      | payload a JSON array                 | the signed payload is a JSON array                           |
+      | payload a JSON string                | the signed payload is a JSON string                          |
+      | payload a JSON number                | the signed payload is a JSON number                          |
+
+    @erratum
+    Examples: a creation time that is a JSON number but not an integer (DESIGN errata)
+      | problem                              | setup                                                        |
+      | creationTimeInEpochMillis a fraction | the payload field "creationTimeInEpochMillis" is a fraction  |
 
   @req:FIDO-GET-401
   Scenario Outline: A Device-Signature that does not verify (<mutation>) is unauthorized
@@ -70,11 +102,11 @@ Feature: Get Device Credentials (GET /devices/credentials/{deviceId})
       | untrusted chain    |
 
   @req:FIDO-GET-401
-  Scenario: A dispatch target the server does not know is unauthorized
+  Scenario: A dispatch target the server does not know is refused
     Given the FIDO device "alice-phone" signing with its dispatch target 1
     And the payload field "dispatchTargetId" is "00000000-0000-4000-8000-00000000dead"
     When the device gets its credentials
-    Then the status is 401
+    Then the status is the refusal for an unknown dispatch target
 
   @req:FIDO-GET-403
   Scenario: A dispatch target of another device is forbidden

@@ -2,35 +2,64 @@
 Feature: Modify Device Credentials (PATCH /devices/credentials/{deviceId})
   The body is a JWS signed by a dispatch target of the device, with the operation
   DispatchTargetUpdate (name and target of all the device's dispatch targets) or Delete
-  (keyIds and dispatchTargetIds). Success is 204 with no body.
+  (keyIds and dispatchTargetIds). Success is 204 with no body. The negative scenarios send
+  carol-phone's own name and target again, so a server that wrongly takes one changes nothing.
 
   @req:FIDO-PATCH-204 @consumes_state
   Scenario: Renaming and retargeting the dispatch targets shows in the next GET
-    Given the FIDO device "alice-phone" signing with its dispatch target 1
-    When the device updates its dispatch targets with name "Alice new phone" and target "fcm-token-new"
+    Given the FIDO device "ivan-phone" as provisioned, signing with its dispatch target 1
+    And its dispatch targets are set back to the fixture's after the scenario
+    When the device updates its dispatch targets with name "Ivan new phone" and target "fcm-token-ivan-new"
     Then the status is 204
     And the answer has no body
     When the device gets its credentials
     Then the status is 200
-    And every dispatch target is named "Alice new phone" with target "fcm-token-new"
+    And every dispatch target is named "Ivan new phone" with target "fcm-token-ivan-new"
+
+  @req:FIDO-PATCH-PARTIAL @consumes_state
+  Scenario: An update with only a name leaves every target as it was
+    Given the FIDO device "judy-phone" as provisioned, signing with its dispatch target 1
+    And its dispatch targets are set back to the fixture's after the scenario
+    When the device sends a "DispatchTargetUpdate" modification with {"name": "Judy new phone"}
+    Then the status is 204
+    When the device gets its credentials
+    Then the status is 200
+    And every dispatch target is named "Judy new phone" and keeps its fixture target
+
+  @req:FIDO-PATCH-PARTIAL @consumes_state
+  Scenario: An update with only a target leaves every name as it was
+    Given the FIDO device "kim-phone" as provisioned, signing with its dispatch target 1
+    And its dispatch targets are set back to the fixture's after the scenario
+    When the device sends a "DispatchTargetUpdate" modification with {"target": "fcm-token-kim-new"}
+    Then the status is 204
+    When the device gets its credentials
+    Then the status is 200
+    And every dispatch target has the target "fcm-token-kim-new" and keeps its fixture name
 
   @req:FIDO-PATCH-204 @consumes_state
   Scenario: Deleting a credential and a dispatch target shows in the next GET
-    Given the FIDO device "dave-phone" signing with its dispatch target 1
-    When the device deletes its credential "ZGF2ZS1waG9uZS1rZXktMg" and its dispatch target 2
+    Given the FIDO device "heidi-phone" as provisioned, signing with its dispatch target 1
+    When the device deletes its credential "aGVpZGktcGhvbmUta2V5LTI" and its dispatch target 2
     Then the status is 204
     And the answer has no body
     When the device gets its credentials
     Then the status is 200
-    And the credential "ZGF2ZS1waG9uZS1rZXktMg" is not listed
-    And the credential "ZGF2ZS1waG9uZS1rZXktMQ" is listed
+    And the credential "aGVpZGktcGhvbmUta2V5LTI" is not listed
+    And the credential "aGVpZGktcGhvbmUta2V5LTE" is listed
     And its dispatch target 2 is not listed
+
+  @req:FIDO-REQUEST-ID-LIMIT
+  Scenario: A modification whose requestId has exactly 64 characters is carried out
+    Given the FIDO device "carol-phone" signing with its dispatch target 1
+    And the payload field "requestId" is 64 characters long
+    When the device renames its dispatch targets
+    Then the status is 204
 
   @req:FIDO-PATCH-415
   Scenario Outline: A Content-Type of "<type>" is unsupported
-    Given the FIDO device "alice-phone" signing with its dispatch target 1
+    Given the FIDO device "carol-phone" signing with its dispatch target 1
     And the Content-Type header is "<type>"
-    When the device sends a "DispatchTargetUpdate" modification with {"name": "x"}
+    When the device renames its dispatch targets
     Then the status is 415
 
     Examples:
@@ -41,7 +70,7 @@ Feature: Modify Device Credentials (PATCH /devices/credentials/{deviceId})
 
   @req:FIDO-PATCH-400
   Scenario Outline: A modification <problem> is a bad request
-    Given the FIDO device "alice-phone" signing with its dispatch target 1
+    Given the FIDO device "carol-phone" signing with its dispatch target 1
     When the device sends a "<operation>" modification with <fields>
     Then the status is 400
 
@@ -53,24 +82,53 @@ Feature: Modify Device Credentials (PATCH /devices/credentials/{deviceId})
       | with a name that is a number        | DispatchTargetUpdate | {"name": 7}                  |
 
   @req:FIDO-PATCH-400
-  Scenario Outline: A modification whose JWS is <problem> is a bad request
-    Given the FIDO device "alice-phone" signing with its dispatch target 1
+  Scenario Outline: A modification whose JWS is malformed (<problem>) is a bad request
+    Given the FIDO device "carol-phone" signing with its dispatch target 1
     And <setup>
-    When the device sends a "DispatchTargetUpdate" modification with {"name": "x"}
+    When the device renames its dispatch targets
     Then the status is 400
 
     Examples:
-      | problem                           | setup                                                   |
-      | carrying a requestId of 65 chars  | the payload field "requestId" is 65 characters long     |
-      | in two parts                      | the signed JWS is mutated by "two-part form"            |
-      | without a signingDispatchTargetId | the payload field "signingDispatchTargetId" is left out |
-      | not base64url                     | the signed JWS is mutated by "bad base64url"            |
+      | problem                              | setup                                                       |
+      | two parts                            | the signed JWS is mutated by "two-part form"                |
+      | not base64url                        | the signed JWS is mutated by "bad base64url"                |
+      | requestId of 65 characters           | the payload field "requestId" is 65 characters long         |
+      | no signingDispatchTargetId           | the payload field "signingDispatchTargetId" is left out     |
+      | signingDispatchTargetId a number     | the payload field "signingDispatchTargetId" is a number     |
+      | signingDispatchTargetId null         | the payload field "signingDispatchTargetId" is null         |
+      | signingDispatchTargetId an array     | the payload field "signingDispatchTargetId" is an array     |
+      | signingDispatchTargetId an object    | the payload field "signingDispatchTargetId" is an object    |
+      | no requestId                         | the payload field "requestId" is left out                   |
+      | requestId a number                   | the payload field "requestId" is a number                   |
+      | requestId null                       | the payload field "requestId" is null                       |
+      | requestId an array                   | the payload field "requestId" is an array                   |
+      | requestId an object                  | the payload field "requestId" is an object                  |
+      | no creationTimeInEpochMillis         | the payload field "creationTimeInEpochMillis" is left out   |
+      | creationTimeInEpochMillis a string   | the payload field "creationTimeInEpochMillis" is a string   |
+      | creationTimeInEpochMillis NaN        | the payload field "creationTimeInEpochMillis" is NaN        |
+      | creationTimeInEpochMillis Infinity   | the payload field "creationTimeInEpochMillis" is Infinity   |
+      | creationTimeInEpochMillis null       | the payload field "creationTimeInEpochMillis" is null       |
+      | creationTimeInEpochMillis an array   | the payload field "creationTimeInEpochMillis" is an array   |
+      | creationTimeInEpochMillis an object  | the payload field "creationTimeInEpochMillis" is an object  |
+      | no operation                         | the payload field "operation" is left out                   |
+      | operation a number                   | the payload field "operation" is a number                   |
+      | operation null                       | the payload field "operation" is null                       |
+      | operation an array                   | the payload field "operation" is an array                   |
+      | operation an object                  | the payload field "operation" is an object                  |
+      | payload a JSON array                 | the signed payload is a JSON array                          |
+      | payload a JSON string                | the signed payload is a JSON string                         |
+      | payload a JSON number                | the signed payload is a JSON number                         |
+
+    @erratum
+    Examples: a creation time that is a JSON number but not an integer (DESIGN errata)
+      | problem                              | setup                                                       |
+      | creationTimeInEpochMillis a fraction | the payload field "creationTimeInEpochMillis" is a fraction |
 
   @req:FIDO-PATCH-401
   Scenario Outline: A modification whose signature does not verify (<mutation>) is unauthorized
-    Given the FIDO device "alice-phone" signing with its dispatch target 1
+    Given the FIDO device "carol-phone" signing with its dispatch target 1
     And the signed JWS is mutated by "<mutation>"
-    When the device sends a "DispatchTargetUpdate" modification with {"name": "x"}
+    When the device renames its dispatch targets
     Then the status is 401
 
     Examples:
@@ -81,8 +139,8 @@ Feature: Modify Device Credentials (PATCH /devices/credentials/{deviceId})
 
   @req:FIDO-PATCH-403
   Scenario: A modification signed by another device's dispatch target is forbidden
-    Given the FIDO device "alice-phone" signing with the dispatch target of "bob-phone"
-    When the device sends a "DispatchTargetUpdate" modification with {"name": "x"}
+    Given the FIDO device "carol-phone" signing with the dispatch target of "bob-phone"
+    When the device renames its dispatch targets
     Then the status is 403
 
   @req:FIDO-PATCH-422

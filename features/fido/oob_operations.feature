@@ -15,8 +15,7 @@ Feature: Get Device Out-of-Band Operations (GET /devices/oobOperations/{deviceId
   @req:FIDO-OOB-TIMEOUT @needs_clock_hook @consumes_state
   Scenario: An operation disappears once it times out
     Given the FIDO device "alice-phone" signing with its dispatch target 1
-    When the device gets its out-of-band operations
-    Then the operation "op-short-qr" is listed
+    And the server lists the operation "op-short-qr" as live
     When 3 minutes pass
     And the device gets its out-of-band operations
     Then the status is 200
@@ -30,12 +29,51 @@ Feature: Get Device Out-of-Band Operations (GET /devices/oobOperations/{deviceId
     When the device gets its out-of-band operations
     Then the status is 406
 
-  @req:FIDO-OOB-400
-  Scenario: A Device-Signature in two parts is a bad request
+  @req:FIDO-REQUEST-ID-LIMIT
+  Scenario: An out-of-band request whose requestId has exactly 64 characters is accepted
     Given the FIDO device "alice-phone" signing with its dispatch target 1
-    And the signed JWS is mutated by "two-part form"
+    And the payload field "requestId" is 64 characters long
+    When the device gets its out-of-band operations
+    Then the status is 200
+    And the answer is a JWE for the signing dispatch target
+
+  @req:FIDO-OOB-400
+  Scenario Outline: An out-of-band request whose Device-Signature is malformed (<problem>) is a bad request
+    Given the FIDO device "alice-phone" signing with its dispatch target 1
+    And <setup>
     When the device gets its out-of-band operations
     Then the status is 400
+
+    Examples:
+      | problem                              | setup                                                       |
+      | two parts                            | the signed JWS is mutated by "two-part form"                |
+      | no header                            | the request has no Device-Signature header                  |
+      | requestId of 65 characters           | the payload field "requestId" is 65 characters long         |
+      | no dispatchTargetId                  | the payload field "dispatchTargetId" is left out            |
+      | dispatchTargetId a number            | the payload field "dispatchTargetId" is a number            |
+      | dispatchTargetId null                | the payload field "dispatchTargetId" is null                |
+      | dispatchTargetId an array            | the payload field "dispatchTargetId" is an array            |
+      | dispatchTargetId an object           | the payload field "dispatchTargetId" is an object           |
+      | no requestId                         | the payload field "requestId" is left out                   |
+      | requestId a number                   | the payload field "requestId" is a number                   |
+      | requestId null                       | the payload field "requestId" is null                       |
+      | requestId an array                   | the payload field "requestId" is an array                   |
+      | requestId an object                  | the payload field "requestId" is an object                  |
+      | no creationTimeInEpochMillis         | the payload field "creationTimeInEpochMillis" is left out   |
+      | creationTimeInEpochMillis a string   | the payload field "creationTimeInEpochMillis" is a string   |
+      | creationTimeInEpochMillis NaN        | the payload field "creationTimeInEpochMillis" is NaN        |
+      | creationTimeInEpochMillis Infinity   | the payload field "creationTimeInEpochMillis" is Infinity   |
+      | creationTimeInEpochMillis null       | the payload field "creationTimeInEpochMillis" is null       |
+      | creationTimeInEpochMillis an array   | the payload field "creationTimeInEpochMillis" is an array   |
+      | creationTimeInEpochMillis an object  | the payload field "creationTimeInEpochMillis" is an object  |
+      | payload a JSON array                 | the signed payload is a JSON array                          |
+      | payload a JSON string                | the signed payload is a JSON string                         |
+      | payload a JSON number                | the signed payload is a JSON number                         |
+
+    @erratum
+    Examples: a creation time that is a JSON number but not an integer (DESIGN errata)
+      | problem                              | setup                                                       |
+      | creationTimeInEpochMillis a fraction | the payload field "creationTimeInEpochMillis" is a fraction |
 
   @req:FIDO-OOB-401
   Scenario: A Device-Signature signed with a foreign key is unauthorized

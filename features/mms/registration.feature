@@ -1,14 +1,14 @@
 @mms
 Feature: msbDeviceRegistration (section 4): registering a device
   An unregistered device sends a MOSIP registration request with a signed deviceInfo and
-  digitalId; the server assigns a device code, which the next snapshot reports.
+  digitalId; the server assigns a device code of its own to the device, which the next
+  snapshot reports. The registration that succeeds uses "iris-enrol", which nothing else reads;
+  the refused ones use "iris-registration", whose registration a conformant server never makes.
 
   @req:MMS-REG-EFFECT @req:MMS-REG-FIELDS @consumes_state
-  Scenario: Registration assigns a device code that the next snapshot shows
-    Given the fixture device "iris-registration"
-    When the device sends msbDeviceSnapshot
-    Then the response code is 0
-    And the answer field "isDeviceRegistered" says "false"
+  Scenario: Registration assigns a device code of its own that the next snapshot shows
+    Given the fixture device "iris-enrol"
+    And the server still holds the device as unregistered
     When the device sends msbDeviceRegistration
     Then the response code is 0
     And the answer is a signed envelope from the server
@@ -28,6 +28,7 @@ Feature: msbDeviceRegistration (section 4): registering a device
       | responseCode               | a response code         |
       | description                | a string                |
     And the registration answer assigns a device code
+    And the assigned device code is not the one "finger-auth" holds
     When the device sends msbDeviceSnapshot
     Then the response code is 0
     And the answer field "isDeviceRegistered" says "true"
@@ -42,7 +43,55 @@ Feature: msbDeviceRegistration (section 4): registering a device
     And the answer carries no device data
 
     Examples:
-      | problem                            | setup                                                          |
-      | a digitalId of another device      | the digitalId names the serial number "BH-IR-9999"             |
-      | an unparseable registration        | the request field "deviceRegistrationRequest" is "not json"    |
-      | no deviceData                      | the request field "deviceRegistrationRequest" is "{}"          |
+      | problem                       | setup                                                       |
+      | a digitalId of another device | the digitalId names the serial number "BH-IR-9999"          |
+      | an unparseable registration   | the request field "deviceRegistrationRequest" is "not json" |
+      | no deviceData                 | the request field "deviceRegistrationRequest" is "{}"       |
+
+  @req:MMS-REG-FAIL
+  Scenario Outline: A registration whose <part> is <problem> gets -103
+    Given the fixture device "iris-registration"
+    And the registration's <part> is signed by the device through the mutation "<mutation>"
+    When the device sends msbDeviceRegistration
+    Then the response code is -103
+    And the answer carries no device data
+
+    Examples:
+      | part       | problem                   | mutation         |
+      | deviceInfo | tampered after signing    | tampered payload |
+      | deviceInfo | unsigned                  | alg none         |
+      | deviceInfo | signed by an untrusted CA | untrusted chain  |
+      | digitalId  | tampered after signing    | tampered payload |
+      | digitalId  | unsigned                  | alg none         |
+      | digitalId  | signed by an untrusted CA | untrusted chain  |
+
+  @req:MMS-REG-FAIL @erratum
+  Scenario Outline: A registration whose <part> is signed by the valid key of <device> gets -103
+    Given the fixture device "iris-registration"
+    And the registration's <part> is signed by the fixture device "<device>"
+    When the device sends msbDeviceRegistration
+    Then the response code is -103
+    And the answer carries no device data
+
+    Examples:
+      | part       | device        |
+      | deviceInfo | finger-auth   |
+      | deviceInfo | face-unlisted |
+      | digitalId  | finger-auth   |
+      | digitalId  | face-unlisted |
+
+  @req:MMS-REG-FAIL
+  Scenario Outline: A registration request whose deviceRegistrationRequest is <shape> gets -103
+    Given the fixture device "iris-registration"
+    And the request field "deviceRegistrationRequest" is sent as <shape>
+    When the device sends msbDeviceRegistration
+    Then the response code is -103
+    And the answer carries no device data
+
+    Examples:
+      | shape                       |
+      | left out                    |
+      | null                        |
+      | a number                    |
+      | an array holding its value  |
+      | an object holding its value |

@@ -30,7 +30,7 @@ Feature: msbDeviceSnapshot (section 1): time sync and device status
       | deviceServiceDownloadURL    | a string              |
       | mandatoryKeyRotation        | a boolean string      |
       | keyExpiryTimeStamp          | a timestamp with zone |
-      | encryptionCertThumbprint    | a hex thumbprint      |
+      | encryptionCertThumbprint    | a thumbprint          |
       | snapshotValidity            | a timestamp with zone |
       | bannerMessage               | a string              |
       | responseCode                | a response code       |

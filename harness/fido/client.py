@@ -27,13 +27,6 @@ class FidoExchange:
     jwe_header: dict[str, Any] | None = field(default=None, repr=False)
     problem: str | None = None
 
-    @property
-    def decrypted(self) -> Any:
-        """The decrypted answer; AssertionError saying why if there is none."""
-        if self.jwe_header is None:
-            raise AssertionError(f"{self.method} {self.url}: no decrypted answer: {self.problem}")
-        return self.payload
-
 
 class FidoClient:
     """Sends Device Service requests to `base_url` (e.g. https://host/nevisfido)."""

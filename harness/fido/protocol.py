@@ -17,14 +17,21 @@ OPERATIONS = (UPDATE, DELETE)
 MAX_REQUEST_ID = 64
 DEFAULT_TOLERANCE = dt.timedelta(minutes=5)
 DISPATCHERS = ("firebase-cloud-messaging", "png-qr-code", "link")
+# A fixture OOB operation with more time left than this on seeding never times out in a run.
+FOREVER_S = 365 * 24 * 3600
 
 
 def is_jose(media_type: str | None) -> bool:
-    """True when a Content-Type or one entry of an Accept header is the JOSE media type."""
+    """True when a Content-Type or one entry of an Accept header is the JOSE media type (media
+    types and the charset compare without case, blanks around `;` and quotes around a value do
+    not count: RFC 9110 8.3.1)."""
     if not media_type:
         return False
-    wanted = JOSE.lower().replace(" ", "")
-    return any(part.strip().lower().replace(" ", "") == wanted for part in media_type.split(","))
+    return any(_normal(part) == _normal(JOSE) for part in media_type.split(","))
+
+
+def _normal(media_type: str) -> str:
+    return ";".join(p.strip().replace('"', "") for p in media_type.lower().split(";"))
 
 
 def epoch_millis(moment: dt.datetime) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from harness.clock import OffsetClock
@@ -18,8 +20,9 @@ class FidoSession:
 
     Knobs for negative tests: `device_id` (the device addressed), `accept` and `content_type`
     (None leaves the header out), `signature_header` (False leaves Device-Signature out),
-    `mutation` (a named JWS mutation) and `overrides` (payload fields replaced or removed with
-    the value `REMOVE`).
+    `mutation` (a named JWS mutation), `overrides` (payload fields replaced or removed with
+    the value `REMOVE`), `reforms` (payload fields replaced by a function of their good value)
+    and `reform_payload` (the whole payload replaced by a function of it).
     """
 
     REMOVE = object()
@@ -35,13 +38,19 @@ class FidoSession:
         self.signature_header = True
         self.mutation: str | None = None
         self.overrides: dict[str, Any] = {}
+        self.reforms: dict[str, Callable[[Any], Any]] = {}
+        self.reform_payload: Callable[[dict[str, Any]], Any] | None = None
         self.exchanges: list[FidoExchange] = []
 
     def signed(self, payload: dict[str, Any]) -> str:
         """The compact JWS of `payload` (overrides applied) by the current dispatch target."""
         payload = {**payload, **self.overrides}
         payload = {k: v for k, v in payload.items() if v is not self.REMOVE}
+        payload.update({k: reform(payload[k]) for k, reform in self.reforms.items()})
         signer = self.target.signer()
+        if self.reform_payload is not None:
+            body = json.dumps(self.reform_payload(payload)).encode()
+            return sign(body, signer, kid=self.target.id)
         if self.mutation:
             return mutate(self.mutation, payload, signer)
         return sign(payload, signer, kid=self.target.id)
@@ -95,10 +104,27 @@ class FidoSession:
         path = protocol.CREDENTIALS_PATH.format(device_id=self.device_id)
         return self._send("PATCH", path, headers, self.signed(payload))
 
+    def fixture_target_values(self) -> tuple[str, str | None]:
+        """The name and target all the device's dispatch targets share in the fixture (what a
+        DispatchTargetUpdate can set again); ValueError when they differ."""
+        values = {(t.name, t.target) for t in self.device.targets}
+        if len(values) != 1:
+            raise ValueError(
+                f"{self.device.name}: its targets differ, one update cannot keep {values}"
+            )
+        return next(iter(values))
+
+    def set_targets_back(self) -> FidoExchange:
+        """PATCH the device's dispatch targets back to the fixture's name and target, from a
+        clean session (right clock, no knobs)."""
+        name, target = self.fixture_target_values()
+        clean = FidoSession(self.client, self.device, self.target)
+        return clean.modify(protocol.UPDATE, name=name, target=target)
+
     @property
     def last(self) -> FidoExchange:
         if not self.exchanges:
-            raise AssertionError("no request has been sent yet")
+            raise RuntimeError("no request has been sent yet")
         return self.exchanges[-1]
 
     def __repr__(self) -> str:

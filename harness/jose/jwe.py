@@ -1,4 +1,4 @@
-"""Compact JWE (RSA-OAEP-256 + A256GCM), as the Device Service encrypts its answers."""
+"""Compact JWE (RSA-OAEP-256 + A256GCM by default), as the Device Service encrypts its answers."""
 
 from __future__ import annotations
 
@@ -20,9 +20,15 @@ class InvalidJwe(Exception):
     """A JWE that cannot be parsed or decrypted with the given key."""
 
 
-def encrypt(payload: dict[str, Any] | list[Any], key: rsa.RSAPublicKey) -> str:
-    """Compact JWE of the JSON `payload` for `key`."""
-    token = jwe.JWE(json.dumps(payload).encode(), protected=json.dumps({"alg": ALG, "enc": ENC}))
+def encrypt(
+    payload: dict[str, Any] | list[Any],
+    key: rsa.RSAPublicKey,
+    alg: str = ALG,
+    enc: str = ENC,
+) -> str:
+    """Compact JWE of the JSON `payload` for `key` (by default RSA-OAEP-256 with A256GCM, as the
+    Device Service spec's example)."""
+    token = jwe.JWE(json.dumps(payload).encode(), protected=json.dumps({"alg": alg, "enc": enc}))
     token.add_recipient(key_jwk(key))
     return token.serialize(compact=True)
 

@@ -12,10 +12,12 @@ from functools import lru_cache
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwcrypto import jwk, jws
-from jwcrypto.common import JWException, base64url_encode
+from jwcrypto.common import JWException, base64url_decode, base64url_encode
+from jwcrypto.jwa import JWA
 
 from harness.pki import certs
 from harness.pki.trust import TrustStore, UntrustedChain
@@ -23,6 +25,11 @@ from harness.pki.trust import TrustStore, UntrustedChain
 ALG = "RS256"
 # RFC 7515 compact serialization: three unpadded base64url segments.
 _COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+# msbKeyRotation's two-part form (DESIGN errata): payload and signature, no header.
+_TWO_PART = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+# MIME-style line breaks a deployed MMS puts inside x5c entries (DESIGN errata: advisory).
+_LINE_BREAKS = re.compile(r"\r\n|\r|\n")
+X5C_LINE_BREAKS = "x5c entry carries CR/LF line breaks (MIME style); RFC 7515 has none"
 
 
 @lru_cache(maxsize=256)
@@ -100,22 +107,33 @@ class InvalidJws(Exception):
 
 @dataclass(frozen=True)
 class VerifiedJws:
-    """A JWS whose signature and chain were verified."""
+    """A JWS whose signature and chain were verified; `advisories` name tolerated deviations."""
 
     header: dict[str, Any]
     payload: Any
     signer: x509.Certificate
+    advisories: tuple[str, ...] = ()
 
 
 def x5c_chain(header: dict[str, Any]) -> list[x509.Certificate]:
     """The certificates of an `x5c` header (standard base64 DER), leaf first."""
+    return x5c_certificates(header)[0]
+
+
+def x5c_certificates(header: dict[str, Any]) -> tuple[list[x509.Certificate], tuple[str, ...]]:
+    """The `x5c` certificates, leaf first, and the advisories their encoding earns: CR/LF line
+    breaks inside an entry are tolerated (DESIGN errata); anything else not base64 DER is
+    malformed."""
     entries = header.get("x5c")
     if not isinstance(entries, list) or not entries or not all(isinstance(e, str) for e in entries):
         raise InvalidJws("malformed", "x5c header missing or not a list of certificates")
+    joined = [_LINE_BREAKS.sub("", e) for e in entries]
+    advisories = (X5C_LINE_BREAKS,) if joined != entries else ()
     try:
-        return [x509.load_der_x509_certificate(base64.b64decode(e, validate=True)) for e in entries]
+        chain = [x509.load_der_x509_certificate(base64.b64decode(e, validate=True)) for e in joined]
     except ValueError as exc:
         raise InvalidJws("malformed", f"x5c entry is not a certificate: {exc}") from exc
+    return chain, advisories
 
 
 def peek(token: object) -> tuple[dict[str, Any], bytes, jws.JWS]:
@@ -153,13 +171,13 @@ def _check_signature(parsed: jws.JWS, header: dict[str, Any], key: jwk.JWK, who:
 def verify(token: str, trust: TrustStore, at: dt.datetime) -> VerifiedJws:
     """Verify a compact RS256 JWS signed by the first `x5c` certificate, chained to `trust`."""
     header, raw, parsed = peek(token)
-    chain = x5c_chain(header)
+    chain, advisories = x5c_certificates(header)
     try:
         trust.verify(chain, at)
     except UntrustedChain as exc:
         raise InvalidJws("untrusted_chain", str(exc)) from exc
     _check_signature(parsed, header, public_jwk(chain[0]), "x5c[0]")
-    return VerifiedJws(header=header, payload=json_payload(raw), signer=chain[0])
+    return VerifiedJws(header, json_payload(raw), chain[0], advisories)
 
 
 def verify_with_key(token: str, key: rsa.RSAPublicKey) -> tuple[dict[str, Any], Any]:
@@ -167,3 +185,30 @@ def verify_with_key(token: str, key: rsa.RSAPublicKey) -> tuple[dict[str, Any], 
     header, raw, parsed = peek(token)
     _check_signature(parsed, header, key_jwk(key), "the expected key")
     return header, json_payload(raw)
+
+
+def sign_two_part(payload: dict[str, Any], key: certs.RsaKey) -> str:
+    """msbKeyRotation's two-part form `payload.signature` (DESIGN errata): RS256 over the ASCII
+    base64url payload segment, no header."""
+    body = base64url_encode(json.dumps(payload).encode())
+    signature = JWA.signing_alg(ALG).sign(private_jwk(key), body.encode("ascii"))
+    return f"{body}.{base64url_encode(signature)}"
+
+
+def verify_two_part(token: object, cert: x509.Certificate) -> Any:
+    """The JSON payload of a two-part `payload.signature` token whose RS256 signature over the
+    payload segment verifies with `cert`; InvalidJws otherwise."""
+    if not isinstance(token, str) or not _TWO_PART.fullmatch(token):
+        raise InvalidJws("malformed", "not two base64url segments separated by a dot")
+    body, signature = token.split(".")
+    try:
+        JWA.signing_alg(ALG).verify(
+            public_jwk(cert), body.encode("ascii"), base64url_decode(signature)
+        )
+    except (InvalidSignature, ValueError) as exc:
+        raise InvalidJws("bad_signature", f"two-part signature does not verify: {exc}") from exc
+    try:
+        raw = base64url_decode(body)
+    except ValueError as exc:
+        raise InvalidJws("malformed", f"payload segment is not base64url: {exc}") from exc
+    return json_payload(raw)

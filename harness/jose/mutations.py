@@ -12,7 +12,7 @@ from typing import Any
 
 from jwcrypto.common import base64url_encode
 
-from harness.jose.jws import Signer, sign
+from harness.jose.jws import Signer, sign, sign_two_part
 from harness.pki.material import fixture_pki
 
 TokenMutation = Callable[[dict[str, Any], Signer], str]
@@ -57,9 +57,14 @@ def untrusted_chain(payload: dict[str, Any], signer: Signer) -> str:
 
 
 def two_part(payload: dict[str, Any], signer: Signer) -> str:
-    """The `payload.signature` form the msbKeyRotation section shows: no header."""
-    _, body, signature = sign(payload, signer).split(".")
-    return f"{body}.{signature}"
+    """The `payload.signature` form the msbKeyRotation section shows: no header, RS256 by the
+    signer's key over the ASCII payload segment (DESIGN errata), so a server can verify it."""
+    return sign_two_part(payload, signer.key)
+
+
+def two_part_foreign_key(payload: dict[str, Any], signer: Signer) -> str:
+    """The two-part form signed by a key that belongs to no certificate of the signer."""
+    return sign_two_part(payload, fixture_pki().key("foreign-signing"))
 
 
 def bad_base64url(payload: dict[str, Any], signer: Signer) -> str:
@@ -75,6 +80,7 @@ TOKEN_MUTATIONS: dict[str, TokenMutation] = {
     "foreign key": foreign_key,
     "untrusted chain": untrusted_chain,
     "two-part form": two_part,
+    "two-part form by a foreign key": two_part_foreign_key,
     "bad base64url": bad_base64url,
 }
 

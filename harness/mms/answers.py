@@ -1,4 +1,7 @@
-"""Reading the data inside MMS answers: certificates and the registration's device code."""
+"""Reading the data inside MMS answers: certificates and the registration's device code.
+
+What cannot be read is the server's fault: every failure here is a Nonconformance.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +11,27 @@ from typing import Any
 from cryptography import x509
 
 from harness.pki import certs
+from harness.verdict import Nonconformance
+
+CERTIFICATE_FORMS = {"pem": "PEM", "base64-der": "standard base64 of the DER"}
 
 
 def certificate_field(answer: dict[str, Any], field: str) -> tuple[x509.Certificate, str]:
     """The certificate in `field` (PEM or base64 DER) and the form it came in."""
     value = answer.get(field)
     if not isinstance(value, str) or not value:
-        raise AssertionError(f"{field} is missing or not a string: {value!r}")
+        raise Nonconformance(
+            f"{field} is missing or not a string", expected="a certificate", seen=value
+        )
     try:
-        return certs.load_certificate(value)
+        cert, form = certs.load_certificate(value)
     except ValueError as exc:
-        raise AssertionError(f"{field} is not a PEM or base64 DER certificate: {exc}") from exc
+        raise Nonconformance(
+            f"{field} is not a PEM or base64 DER certificate: {exc}",
+            expected="PEM or standard base64 of DER",
+            seen=value[:200],
+        ) from exc
+    return cert, CERTIFICATE_FORMS[form]
 
 
 def registration_document(answer: dict[str, Any]) -> tuple[dict[str, Any], str]:
@@ -29,19 +42,35 @@ def registration_document(answer: dict[str, Any]) -> tuple[dict[str, Any], str]:
     if isinstance(value, str):
         try:
             doc = json.loads(value)
-        except ValueError as exc:
-            raise AssertionError(f"deviceRegistrationResponse is not JSON: {exc}") from exc
+        except (ValueError, RecursionError) as exc:
+            raise Nonconformance(
+                f"deviceRegistrationResponse is not JSON: {exc}",
+                requirement="MMS-REG-FIELDS",
+                seen=value[:200],
+            ) from exc
         if isinstance(doc, dict):
             return doc, "JSON string"
-    raise AssertionError(f"deviceRegistrationResponse is not a JSON object: {value!r:.200}")
+    raise Nonconformance(
+        "deviceRegistrationResponse is not a JSON object",
+        requirement="MMS-REG-FIELDS",
+        expected="the MOSIP registration response",
+        seen=str(value)[:200],
+    )
 
 
 def registered_device_code(answer: dict[str, Any]) -> tuple[str, str]:
-    """The device code a registration answer assigns, and where it was found (DESIGN errata)."""
+    """The device code a registration answer assigns, and where it was found (DESIGN errata:
+    MOSIP `deviceRegistrationResponse.response.deviceCode`, or a top-level deviceCodeUUID)."""
     doc, _ = registration_document(answer)
     response = doc.get("response")
-    if isinstance(response, dict) and isinstance(response.get("deviceCode"), str):
-        return response["deviceCode"], "deviceRegistrationResponse.response.deviceCode"
+    code = response.get("deviceCode") if isinstance(response, dict) else None
+    if isinstance(code, str) and code:
+        return code, "deviceRegistrationResponse.response.deviceCode"
     if isinstance(answer.get("deviceCodeUUID"), str) and answer["deviceCodeUUID"]:
         return answer["deviceCodeUUID"], "deviceCodeUUID"
-    raise AssertionError("the registration answer assigns no device code")
+    raise Nonconformance(
+        "the registration answer assigns no device code",
+        requirement="MMS-REG-EFFECT",
+        expected="deviceRegistrationResponse.response.deviceCode or deviceCodeUUID",
+        seen={k: answer.get(k) for k in ("deviceCodeUUID", "deviceRegistrationResponse")},
+    )

@@ -14,6 +14,7 @@ from harness.http_client import recording_client
 from harness.jose.jws import InvalidJws, Signer, VerifiedJws, sign, verify
 from harness.jose.mutations import mutate
 from harness.pki.trust import TrustStore
+from harness.verdict import Nonconformance
 
 
 @dataclass
@@ -21,7 +22,7 @@ class MmsExchange:
     """One request/answer round trip and what the harness could verify of the answer."""
 
     api: str
-    payload: dict[str, Any]
+    payload: Any
     body: dict[str, Any]
     status: int
     headers: dict[str, str] = field(repr=False)
@@ -29,14 +30,21 @@ class MmsExchange:
     answer_token: str | None = field(default=None, repr=False)
     verified: VerifiedJws | None = field(default=None, repr=False)
     problem: str | None = None
+    mutation: str | None = None
 
     @property
     def answer(self) -> dict[str, Any]:
-        """The verified answer payload; AssertionError saying why if there is none."""
+        """The verified answer payload; Nonconformance saying why if there is none."""
         if self.verified is None:
-            raise AssertionError(f"{self.api}: no verified answer: {self.problem}")
+            raise Nonconformance(
+                f"{self.api}: no verified answer: {self.problem}", requirement="MMS-ENV-SIGNATURE"
+            )
         if not isinstance(self.verified.payload, dict):
-            raise AssertionError(f"{self.api}: answer payload is not a JSON object")
+            raise Nonconformance(
+                f"{self.api}: answer payload is not a JSON object",
+                requirement="MMS-ENV-FORMAT",
+                seen=str(self.verified.payload)[:200],
+            )
         return self.verified.payload
 
 
@@ -64,14 +72,19 @@ class MmsClient:
     def send(
         self,
         api: str,
-        payload: dict[str, Any],
+        payload: Any,
         signer: Signer,
         *,
         mutation: str | None = None,
         body_key: str | None = None,
     ) -> MmsExchange:
-        """Sign `payload` (optionally through a named mutation) and post it as `api`."""
-        token = mutate(mutation, payload, signer) if mutation else sign(payload, signer)
+        """Sign `payload` (optionally through a named mutation) and post it as `api`; a payload
+        that is not a dict is signed as its JSON text."""
+        if mutation:
+            token = mutate(mutation, payload, signer)
+        else:
+            body = payload if isinstance(payload, dict) else json.dumps(payload).encode()
+            token = sign(body, signer)
         body = {body_key or api: token}
         self.evidence.add_jws(f"{api} request", token)
         response = self._http.post(self.url, json=body)
@@ -82,11 +95,13 @@ class MmsClient:
             status=response.status_code,
             headers=dict(response.headers),
             answer_body=_json_or_text(response),
+            mutation=mutation,
         )
-        self._verify_answer(exchange, body_key or api)
+        self.verify_answer(exchange, body_key or api)
         return exchange
 
-    def _verify_answer(self, exchange: MmsExchange, key: str) -> None:
+    def verify_answer(self, exchange: MmsExchange, key: str) -> None:
+        """Verify the answer body of `exchange` (sent now or recorded earlier) under `key`."""
         body = exchange.answer_body
         if not isinstance(body, dict) or not isinstance(body.get(key), str):
             exchange.problem = f"answer body is not {{{key!r}: <JWS>}}: {str(body)[:200]}"
@@ -98,6 +113,9 @@ class MmsClient:
         except InvalidJws as exc:
             exchange.problem = f"answer JWS rejected ({exc.reason}): {exc.detail}"
             self.evidence.add(f"{exchange.api} answer verification", exchange.problem)
+            return
+        for advisory in exchange.verified.advisories:
+            self.evidence.advisory(f"{exchange.api} answer: {advisory}")
 
     def __enter__(self) -> MmsClient:
         return self

@@ -62,27 +62,40 @@ ECHOED_FIELDS = {
     REGISTRATION: tuple(f for f in IDENTITY_FIELDS if f != "deviceCodeUUID"),
 }
 RESULT_FIELDS = ("responseCode", "description")
-# What the server says about a device: never present in an answer to an unverified request.
-DEVICE_DATA_FIELDS = {
+# What the server knows of the server and its policy, not of the device: any answer may carry it.
+SERVER_FIELDS = {
     SNAPSHOT: (
         "serverTimeStamp",
+        "deviceServiceUpdateRequired",
+        "deviceServiceDownloadURL",
+        "snapshotValidity",
+        "bannerMessage",
+    ),
+    ENCRYPTION_CERT: (),
+    KEY_ROTATION: (),
+    REGISTRATION: (),
+}
+# What the server says about the device: never in an answer that refuses a request, except the
+# whitelist flags in a -102 answer when they agree with it (DESIGN errata), and deviceCodeUUID
+# when it repeats the request's own value.
+DEVICE_DATA_FIELDS = {
+    SNAPSHOT: (
         "isWhiteListed",
         "isDeviceValid",
         "isDeviceRegistered",
-        "deviceServiceUpdateRequired",
-        "deviceServiceDownloadURL",
         "mandatoryKeyRotation",
         "keyExpiryTimeStamp",
         "encryptionCertThumbprint",
-        "snapshotValidity",
-        "bannerMessage",
     ),
     ENCRYPTION_CERT: ("encryptionCertData",),
     KEY_ROTATION: ("signedDeviceCertificate", "keyExpiryTimeStamp"),
     REGISTRATION: ("deviceRegistrationResponse",),
 }
+ANY_DEVICE_DATA = tuple(dict.fromkeys(f for api in APIS for f in DEVICE_DATA_FIELDS[api]))
+WHITELIST_FLAGS = ("isWhiteListed", "isDeviceValid")
 RESPONSE_FIELDS = {
-    api: (*ECHOED_FIELDS[api], *DEVICE_DATA_FIELDS[api], *RESULT_FIELDS) for api in APIS
+    api: (*ECHOED_FIELDS[api], *SERVER_FIELDS[api], *DEVICE_DATA_FIELDS[api], *RESULT_FIELDS)
+    for api in APIS
 }
 BOOLEAN_FIELDS = (
     "isWhiteListed",

@@ -42,6 +42,8 @@ class Refusal(Exception):
 class FidoService(HookableService):
     """Answers the four Device Service endpoints; subclass and override a method for a variant."""
 
+    max_request_id = protocol.MAX_REQUEST_ID
+
     def __init__(
         self,
         store: FidoStore,
@@ -131,18 +133,22 @@ class FidoService(HookableService):
         return target, payload
 
     def check_payload_fields(self, payload: Any, id_field: str) -> None:
+        """400 unless the payload is an object with the mandatory fields, each of its type."""
         if not isinstance(payload, dict):
             raise Refusal(400, "payload is not a JSON object")
         for name in (id_field, "requestId"):
             if not isinstance(payload.get(name), str) or not payload[name]:
                 raise Refusal(400, f"{name} must be a non-empty string")
-        if len(payload["requestId"]) > protocol.MAX_REQUEST_ID:
-            raise Refusal(400, f"requestId is over {protocol.MAX_REQUEST_ID} characters")
-        created = payload.get("creationTimeInEpochMillis")
-        if not isinstance(created, int | float) or isinstance(created, bool):
-            raise Refusal(400, "creationTimeInEpochMillis must be a number")
+        if len(payload["requestId"]) > self.max_request_id:
+            raise Refusal(400, f"requestId is over {self.max_request_id} characters")
+        self.check_creation_time(payload.get("creationTimeInEpochMillis"))
 
-    def check_clock(self, created_ms: float) -> None:
+    def check_creation_time(self, created: Any) -> None:
+        """DESIGN errata: a JSON integer; a float, NaN, Infinity, a string or null is 400."""
+        if not isinstance(created, int) or isinstance(created, bool):
+            raise Refusal(400, "creationTimeInEpochMillis must be an integer")
+
+    def check_clock(self, created_ms: int) -> None:
         """Refuse a signature created further than the tolerance from the server's clock."""
         divergence = abs(protocol.epoch_millis(self.clock.now()) - created_ms)
         if divergence > self.tolerance.total_seconds() * 1000:

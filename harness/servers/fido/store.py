@@ -102,6 +102,10 @@ class FidoStore(SqliteStore):
         r = rows[0]
         return TargetRecord(r[0], r[1], r[2], r[3], r[4], _key(r[5]), _key(r[6]))
 
+    def has_device(self, device_id: str) -> bool:
+        """True when the device exists."""
+        return bool(self._run("SELECT 1 FROM devices WHERE device_id = ?", (device_id,)))
+
     def device_view(self, device_id: str) -> dict:
         """The device as Get Device Credentials returns it."""
         creds = self._run("SELECT key_id, aaid FROM credentials WHERE device_id = ?", (device_id,))

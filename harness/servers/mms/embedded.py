@@ -6,6 +6,7 @@ from pathlib import Path
 
 from harness.clock import Clock
 from harness.device.identity import fixture_devices
+from harness.pki.material import fixture_pki
 from harness.servers.mms.app import PATH, build_app
 from harness.servers.mms.material import ServerMaterial
 from harness.servers.mms.registry import DeviceRegistry
@@ -16,12 +17,15 @@ from harness.servers.runner import EmbeddedServer
 def reference_service(
     db_path: str | Path = ":memory:", clock: Clock | None = None, cls: type = MmsService
 ) -> MmsService:
-    """A reference MMS (or a subclass) seeded with the fixture devices."""
+    """A reference MMS (or a subclass) seeded with the fixture devices and knowing the
+    certificate each was provisioned with."""
+    devices, pki = list(fixture_devices().values()), fixture_pki()
     return cls(
-        material=ServerMaterial.from_fixtures(),
+        material=ServerMaterial.from_fixtures(pki),
         registry=DeviceRegistry(db_path),
-        devices=list(fixture_devices().values()),
+        devices=devices,
         clock=clock,
+        device_certificates={d.serial_number: [pki.cert(d.pki)] for d in devices},
     )
 
 

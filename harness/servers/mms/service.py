@@ -2,14 +2,17 @@
 
 Unspecified cases follow DESIGN.md's errata: a request whose signature or chain fails gets
 -102 (the device cannot be authenticated); a malformed JWS or an unknown API name gets -1001.
-Neither answer carries device data. Transport-level nonsense (not a one-key JSON object of a
-string) gets HTTP 400 with a JSON error; nothing a client sends yields HTTP 500.
+Neither answer carries device data. A correctly signed request whose MDS certificate chains to
+the vendor root but is outside its validity is authentic: -102, as for a lapsed device.
+Transport-level nonsense (not a one-key JSON object of a string) gets HTTP 400 with a JSON
+error; nothing a client sends yields HTTP 500.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import json
 import logging
 import uuid
@@ -17,13 +20,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 from harness.clock import Clock, iso
 from harness.device.identity import DeviceIdentity
-from harness.jose.jws import InvalidJws, peek, sign, verify
+from harness.jose.jws import InvalidJws, VerifiedJws, peek, sign, verify, verify_with_key, x5c_chain
 from harness.mms import protocol
 from harness.mms.protocol import ResponseCode
+from harness.mms.requests import read_registration_request
 from harness.pki import certs
 from harness.servers.mms.material import ServerMaterial
 from harness.servers.mms.policy import MmsPolicy
@@ -98,6 +104,9 @@ def _version(text: object) -> tuple[int, ...] | None:
 class MmsService(HookableService):
     """Answers `{"<apiName>": "<JWS>"}` bodies; subclass and override a method for a variant."""
 
+    # The code for each kind of envelope that cannot be authenticated (DESIGN errata).
+    unverified_codes: dict[str, ResponseCode] = UNVERIFIED_CODES
+
     def __init__(
         self,
         material: ServerMaterial,
@@ -105,10 +114,13 @@ class MmsService(HookableService):
         devices: list[DeviceIdentity],
         policy: MmsPolicy | None = None,
         clock: Clock | None = None,
+        device_certificates: dict[str, list[x509.Certificate]] | None = None,
     ) -> None:
         self.initial_material = material
         self.registry = registry
         self.devices = devices
+        # The certificates each device was provisioned with, by serial number.
+        self.device_certificates = device_certificates or {}
         self.initial_policy = policy or MmsPolicy()
         super().__init__(clock)
         self.reset()
@@ -159,7 +171,7 @@ class MmsService(HookableService):
             code, detail = ResponseCode.SUCCESS, ""
         except InvalidJws as exc:
             record.problem = f"{exc.reason}: {exc.detail}"
-            fields, code, detail = {}, UNVERIFIED_CODES[exc.reason], str(exc)
+            fields, code, detail = {}, self.unverified_codes[exc.reason], str(exc)
         except MmsError as exc:
             fields, code, detail = {}, exc.code, exc.detail
         except StoreUnavailable as exc:
@@ -179,10 +191,31 @@ class MmsService(HookableService):
 
     def verify_request(self, token: str) -> dict[str, Any]:
         """Verify the envelope JWS against the vendor root; its payload must be an object."""
-        verified = verify(token, self.material.vendor_trust, self.clock.now())
+        try:
+            verified = verify(token, self.material.vendor_trust, self.clock.now())
+        except InvalidJws as exc:
+            if exc.reason == "untrusted_chain" and self.authentic_outside_validity(token):
+                raise MmsError(
+                    ResponseCode.INVALID_DEVICE, "MDS certificate outside its validity"
+                ) from exc
+            raise
         if not isinstance(verified.payload, dict):
             raise InvalidJws("malformed", "payload is not a JSON object")
         return verified.payload
+
+    def authentic_outside_validity(self, token: str) -> bool:
+        """True when the envelope is correctly signed by its x5c certificate and the chain leads
+        to the vendor root, but a certificate of it is not valid now (DESIGN errata: -102)."""
+        try:
+            chain = x5c_chain(peek(token)[0])
+            verify_with_key(token, chain[0].public_key())  # type: ignore[arg-type]
+        except (InvalidJws, TypeError):
+            return False
+        now = self.clock.now()
+        if all(c.not_valid_before_utc <= now <= c.not_valid_after_utc for c in chain):
+            return False
+        anchors = self.material.vendor_trust.anchors
+        return _issued_in_turn(chain) and any(_issued_in_turn([chain[-1], a]) for a in anchors)
 
     def echo(self, api: str, request: dict[str, Any]) -> dict[str, Any]:
         """Request fields repeated in the answer (only those of a verified request)."""
@@ -247,15 +280,18 @@ class MmsService(HookableService):
     def encryption_cert(self, request: dict[str, Any], device: DeviceRecord) -> dict[str, Any]:
         if device.purpose == "Registration":
             raise MmsError(ResponseCode.ENCRYPTION_CERT_NOT_REQUIRED)
-        return {"encryptionCertData": certs.cert_to_pem(self.material.encryption_cert).decode()}
+        return {"encryptionCertData": certs.cert_to_b64der(self.material.encryption_cert)}
 
     def key_rotation(self, request: dict[str, Any], device: DeviceRecord) -> dict[str, Any]:
+        data = request.get("csrData")
+        if not isinstance(data, str):
+            raise MmsError(ResponseCode.CERTIFICATE_SIGNING_FAILED, "csrData is not a string")
         try:
-            csr, _ = certs.load_csr(request.get("csrData") or "")
+            csr, _ = certs.load_csr(data)
         except ValueError as exc:
             raise MmsError(ResponseCode.CERTIFICATE_SIGNING_FAILED, f"csrData: {exc}") from exc
         key = csr.public_key()
-        if not csr.is_signature_valid:
+        if not self.proves_possession(csr):
             raise MmsError(ResponseCode.CERTIFICATE_SIGNING_FAILED, "CSR signature is invalid")
         if not isinstance(key, rsa.RSAPublicKey) or key.key_size < self.policy.min_key_bits:
             raise MmsError(
@@ -268,6 +304,10 @@ class MmsService(HookableService):
             "signedDeviceCertificate": certs.cert_to_b64der(cert),
             "keyExpiryTimeStamp": iso(cert.not_valid_after_utc),
         }
+
+    def proves_possession(self, csr: x509.CertificateSigningRequest) -> bool:
+        """The CSR's self-signature verifies with the key it asks to certify."""
+        return csr.is_signature_valid
 
     def issue_device_certificate(
         self, device: DeviceRecord, key: rsa.RSAPublicKey
@@ -290,33 +330,51 @@ class MmsService(HookableService):
             digital_id_jws = self.check_registration_request(request, device)
         except (InvalidJws, KeyError, TypeError, ValueError) as exc:
             raise MmsError(ResponseCode.REGISTRATION_FAILED, str(exc)) from exc
-        code = device.device_code or str(uuid.uuid4())
+        code = device.device_code or self.new_device_code(device)
         self.registry.register(device.serial_number, code, now)
+        return self.registration_answer(request, code, digital_id_jws)
+
+    def new_device_code(self, device: DeviceRecord) -> str:
+        """The code a device gets on registration: a fresh UUID."""
+        return str(uuid.uuid4())
+
+    def registration_answer(
+        self, request: dict[str, Any], code: str, digital_id_jws: str
+    ) -> dict[str, Any]:
+        """The MOSIP registration response carrying the device code, as JSON text."""
+        now = iso(self.clock.now())
         response = {
             "id": "io.mosip.deviceregister",
             "version": "1.0",
-            "responsetime": iso(now),
+            "responsetime": now,
             "response": {
                 "status": "Registered",
                 "deviceCode": code,
                 "digitalId": digital_id_jws,
                 "env": request.get("env", ""),
-                "timeStamp": iso(now),
+                "timeStamp": now,
             },
             "errors": [],
         }
         return {"deviceRegistrationResponse": json.dumps(response)}
 
     def check_registration_request(self, request: dict[str, Any], device: DeviceRecord) -> str:
-        """Verify the MOSIP registration request; return its signed digitalId."""
-        raw = request["deviceRegistrationRequest"]
-        data = (json.loads(raw) if isinstance(raw, str) else raw)["deviceData"]
-        now, trust = self.clock.now(), self.material.device_trust
-        info = verify(data["deviceInfo"], trust, now).payload
-        digital_id = verify(info["digitalId"], trust, now).payload
+        """Verify the MOSIP registration request (any form DESIGN's errata accept): deviceData
+        (when signed), deviceInfo and digitalId must each verify, chain to the device CA and be
+        signed by this device's key. Return the signed digitalId."""
+        read = read_registration_request(request["deviceRegistrationRequest"])
+        if read.device_data_token is not None:
+            self.verify_device_signed(read.device_data_token, device, "deviceData")
+        data = read.device_data
+        info = self.verify_device_signed(data["deviceInfo"], device, "deviceInfo").payload
+        if not isinstance(info, dict):
+            raise ValueError("deviceInfo is not a JSON object")
+        digital_id = self.verify_device_signed(info["digitalId"], device, "digitalId").payload
+        if not isinstance(digital_id, dict):
+            raise ValueError("digitalId is not a JSON object")
         mismatches = {
             "deviceData.deviceId": (data["deviceId"], device.serial_number),
-            "deviceData.purpose": (data["purpose"], device.purpose),
+            "deviceData.purpose": (str(data["purpose"]).casefold(), device.purpose.casefold()),
             "digitalId.serialNo": (digital_id["serialNo"], device.serial_number),
             "digitalId.deviceProviderId": (digital_id["deviceProviderId"], device.provider_id),
             "digitalId.type": (digital_id["type"], device.bio_type),
@@ -325,6 +383,43 @@ class MmsService(HookableService):
         if wrong:
             raise ValueError(f"registration request does not match the device: {wrong}")
         return info["digitalId"]
+
+    def verify_device_signed(self, token: object, device: DeviceRecord, part: str) -> VerifiedJws:
+        """A registration part verified against the device CA and signed by the key of `device`
+        (DESIGN errata: another device's valid key is a forgery)."""
+        if not isinstance(token, str):
+            raise ValueError(f"{part} is not a JWS")
+        verified = verify(token, self.material.device_trust, self.clock.now())
+        if not self.certificate_of_device(verified.signer, device):
+            subject = verified.signer.subject.rfc4514_string()
+            raise ValueError(f"{part} is signed by {subject}, not by {device.serial_number}")
+        return verified
+
+    def certificate_of_device(self, cert: x509.Certificate, device: DeviceRecord) -> bool:
+        """The certificate names the device (its CN or serialNumber is the serial number), or is
+        one the device was provisioned with or the server issued to it."""
+        named = {
+            a.value
+            for oid in (NameOID.COMMON_NAME, NameOID.SERIAL_NUMBER)
+            for a in cert.subject.get_attributes_for_oid(oid)
+        }
+        if device.serial_number in named:
+            return True
+        known = [
+            *self.device_certificates.get(device.serial_number, ()),
+            *self.registry.certificates(device.serial_number),
+        ]
+        return cert in known
+
+
+def _issued_in_turn(chain: list[x509.Certificate]) -> bool:
+    """Each certificate is signed by the next (validity periods not considered)."""
+    for cert, issuer in itertools.pairwise(chain):
+        try:
+            cert.verify_directly_issued_by(issuer)
+        except (ValueError, TypeError, InvalidSignature):
+            return False
+    return True
 
 
 _HANDLERS = {
