@@ -219,13 +219,13 @@ class AcceptsAnyRegisteredCode(MmsService):
 
 
 class FillsMissingClaims(MmsService):
-    """Takes a missing or non-string modelID / devicePurpose as the whitelist's value."""
+    """Takes a modelID / devicePurpose of another JSON type as the whitelist's value."""
 
     def check_device(self, request: dict[str, Any]) -> DeviceRecord:
         record = self.registry.get(str(request.get("serialNumber", "")))
         if record is not None:
             for field, value in (("modelID", record.model_id), ("devicePurpose", record.purpose)):
-                if not isinstance(request.get(field), str):
+                if field in request and not isinstance(request[field], str):
                     request[field] = value
         return super().check_device(request)
 
@@ -411,7 +411,7 @@ EXPECTED: dict[str, Expectation] = {
         [(CODE_101, None)],
     ),
     "fills_missing_claims": (
-        [(REQUIRED, "modelID-left out"), (REQUIRED, "devicePurpose-null"),
+        [(REQUIRED, "modelID-null"), (REQUIRED, "devicePurpose-null"),
          (REQUIRED, "modelID-a number"), (REQUIRED, "devicePurpose-an array")],
         [(REQUIRED, "serialNumber"), (SNAP_102, None)],
     ),

@@ -52,9 +52,9 @@ Feature: Clock divergence between the device and nevisFIDO
       | deletes its credentials          | ahead     | dave-phone  |
       | deletes its credentials          | behind    | dave-phone  |
 
-  @req:FIDO-CLOCK-SKEW
+  @req:FIDO-CLOCK-SKEW @consumes_state
   Scenario: A refused expired signature changes nothing
-    Given the FIDO device "dave-phone" signing with its dispatch target 1
+    Given the FIDO device "dave-phone" as provisioned, signing with its dispatch target 1
     And the device clock runs just outside the tolerance ahead
     When the device deletes its credentials
     Then the answer says the device signature expired

@@ -42,38 +42,38 @@ Feature: Get Device Out-of-Band Operations (GET /devices/oobOperations/{deviceId
     Given the FIDO device "alice-phone" signing with its dispatch target 1
     And <setup>
     When the device gets its out-of-band operations
-    Then the status is 400
+    Then the status is one of <statuses>
 
     Examples:
-      | problem                              | setup                                                       |
-      | two parts                            | the signed JWS is mutated by "two-part form"                |
-      | no header                            | the request has no Device-Signature header                  |
-      | requestId of 65 characters           | the payload field "requestId" is 65 characters long         |
-      | no dispatchTargetId                  | the payload field "dispatchTargetId" is left out            |
-      | dispatchTargetId a number            | the payload field "dispatchTargetId" is a number            |
-      | dispatchTargetId null                | the payload field "dispatchTargetId" is null                |
-      | dispatchTargetId an array            | the payload field "dispatchTargetId" is an array            |
-      | dispatchTargetId an object           | the payload field "dispatchTargetId" is an object           |
-      | no requestId                         | the payload field "requestId" is left out                   |
-      | requestId a number                   | the payload field "requestId" is a number                   |
-      | requestId null                       | the payload field "requestId" is null                       |
-      | requestId an array                   | the payload field "requestId" is an array                   |
-      | requestId an object                  | the payload field "requestId" is an object                  |
-      | no creationTimeInEpochMillis         | the payload field "creationTimeInEpochMillis" is left out   |
-      | creationTimeInEpochMillis a string   | the payload field "creationTimeInEpochMillis" is a string   |
-      | creationTimeInEpochMillis NaN        | the payload field "creationTimeInEpochMillis" is NaN        |
-      | creationTimeInEpochMillis Infinity   | the payload field "creationTimeInEpochMillis" is Infinity   |
-      | creationTimeInEpochMillis null       | the payload field "creationTimeInEpochMillis" is null       |
-      | creationTimeInEpochMillis an array   | the payload field "creationTimeInEpochMillis" is an array   |
-      | creationTimeInEpochMillis an object  | the payload field "creationTimeInEpochMillis" is an object  |
-      | payload a JSON array                 | the signed payload is a JSON array                          |
-      | payload a JSON string                | the signed payload is a JSON string                         |
-      | payload a JSON number                | the signed payload is a JSON number                         |
+      | problem                             | setup                                                      | statuses        |
+      | two parts                           | the signed JWS is mutated by "two-part form"               | 400             |
+      | no header                           | the request has no Device-Signature header                 | 400 or 401      |
+      | requestId of 65 characters          | the payload field "requestId" is 65 characters long        | 400 or 401      |
+      | no dispatchTargetId                 | the payload field "dispatchTargetId" is left out           | 400, 401 or 403 |
+      | dispatchTargetId a number           | the payload field "dispatchTargetId" is a number           | 400, 401 or 403 |
+      | dispatchTargetId null               | the payload field "dispatchTargetId" is null               | 400, 401 or 403 |
+      | dispatchTargetId an array           | the payload field "dispatchTargetId" is an array           | 400, 401 or 403 |
+      | dispatchTargetId an object          | the payload field "dispatchTargetId" is an object          | 400, 401 or 403 |
+      | no requestId                        | the payload field "requestId" is left out                  | 400 or 401      |
+      | requestId a number                  | the payload field "requestId" is a number                  | 400 or 401      |
+      | requestId null                      | the payload field "requestId" is null                      | 400 or 401      |
+      | requestId an array                  | the payload field "requestId" is an array                  | 400 or 401      |
+      | requestId an object                 | the payload field "requestId" is an object                 | 400 or 401      |
+      | no creationTimeInEpochMillis        | the payload field "creationTimeInEpochMillis" is left out  | 400 or 401      |
+      | creationTimeInEpochMillis a string  | the payload field "creationTimeInEpochMillis" is a string  | 400             |
+      | creationTimeInEpochMillis NaN       | the payload field "creationTimeInEpochMillis" is NaN       | 400             |
+      | creationTimeInEpochMillis Infinity  | the payload field "creationTimeInEpochMillis" is Infinity  | 400             |
+      | creationTimeInEpochMillis null      | the payload field "creationTimeInEpochMillis" is null      | 400             |
+      | creationTimeInEpochMillis an array  | the payload field "creationTimeInEpochMillis" is an array  | 400 or 401      |
+      | creationTimeInEpochMillis an object | the payload field "creationTimeInEpochMillis" is an object | 400 or 401      |
+      | payload a JSON array                | the signed payload is a JSON array                         | 400 or 401      |
+      | payload a JSON string               | the signed payload is a JSON string                        | 400 or 401      |
+      | payload a JSON number               | the signed payload is a JSON number                        | 400 or 401      |
 
     @erratum
     Examples: a creation time that is a JSON number but not an integer (DESIGN errata)
-      | problem                              | setup                                                       |
-      | creationTimeInEpochMillis a fraction | the payload field "creationTimeInEpochMillis" is a fraction |
+      | problem                              | setup                                                       | statuses |
+      | creationTimeInEpochMillis a fraction | the payload field "creationTimeInEpochMillis" is a fraction | 400      |
 
   @req:FIDO-OOB-401
   Scenario: A Device-Signature signed with a foreign key is unauthorized

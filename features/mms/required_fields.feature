@@ -1,9 +1,11 @@
 @mms
 Feature: Request fields the server must read to answer (sections 1.1, 2.1, 3.1 and 4.1)
-  Every request names the device by serialNumber, modelID and devicePurpose, all strings; a
-  server cannot tell whom it serves without them. A correctly signed request that leaves one
-  out or gives it another JSON type is refused: a non-zero code and no device data beyond what
-  a -102 answer may carry. Fields a server may ignore (hostos, specVersion, env, ...) are not
+  Every request names the device by serialNumber, modelID and devicePurpose, all strings; the
+  server tells whom it serves by them (DESIGN errata: a device claiming another model or purpose
+  gets -102). A correctly signed request without a serialNumber, or with one of the three of
+  another JSON type, is refused: a non-zero code and no device data beyond what a -102 answer
+  may carry. A request that leaves out modelID or devicePurpose claims nothing wrong, and is not
+  tried. Fields a server may ignore (hostos, specVersion, env, ...) are not
   tried. csrData and deviceRegistrationRequest have their own codes (key_rotation.feature,
   registration.feature).
 
@@ -21,12 +23,10 @@ Feature: Request fields the server must read to answer (sections 1.1, 2.1, 3.1 a
       | msbDeviceSnapshot     | finger-auth       | serialNumber  | a number                    |
       | msbDeviceSnapshot     | finger-auth       | serialNumber  | an array holding its value  |
       | msbDeviceSnapshot     | finger-auth       | serialNumber  | an object holding its value |
-      | msbDeviceSnapshot     | finger-auth       | modelID       | left out                    |
       | msbDeviceSnapshot     | finger-auth       | modelID       | null                        |
       | msbDeviceSnapshot     | finger-auth       | modelID       | a number                    |
       | msbDeviceSnapshot     | finger-auth       | modelID       | an array holding its value  |
       | msbDeviceSnapshot     | finger-auth       | modelID       | an object holding its value |
-      | msbDeviceSnapshot     | finger-auth       | devicePurpose | left out                    |
       | msbDeviceSnapshot     | finger-auth       | devicePurpose | null                        |
       | msbDeviceSnapshot     | finger-auth       | devicePurpose | a number                    |
       | msbDeviceSnapshot     | finger-auth       | devicePurpose | an array holding its value  |
@@ -36,12 +36,10 @@ Feature: Request fields the server must read to answer (sections 1.1, 2.1, 3.1 a
       | msbEncryptionCert     | finger-auth       | serialNumber  | a number                    |
       | msbEncryptionCert     | finger-auth       | serialNumber  | an array holding its value  |
       | msbEncryptionCert     | finger-auth       | serialNumber  | an object holding its value |
-      | msbEncryptionCert     | finger-auth       | modelID       | left out                    |
       | msbEncryptionCert     | finger-auth       | modelID       | null                        |
       | msbEncryptionCert     | finger-auth       | modelID       | a number                    |
       | msbEncryptionCert     | finger-auth       | modelID       | an array holding its value  |
       | msbEncryptionCert     | finger-auth       | modelID       | an object holding its value |
-      | msbEncryptionCert     | finger-auth       | devicePurpose | left out                    |
       | msbEncryptionCert     | finger-auth       | devicePurpose | null                        |
       | msbEncryptionCert     | finger-auth       | devicePurpose | a number                    |
       | msbEncryptionCert     | finger-auth       | devicePurpose | an array holding its value  |
@@ -51,12 +49,10 @@ Feature: Request fields the server must read to answer (sections 1.1, 2.1, 3.1 a
       | msbKeyRotation        | finger-rotator    | serialNumber  | a number                    |
       | msbKeyRotation        | finger-rotator    | serialNumber  | an array holding its value  |
       | msbKeyRotation        | finger-rotator    | serialNumber  | an object holding its value |
-      | msbKeyRotation        | finger-rotator    | modelID       | left out                    |
       | msbKeyRotation        | finger-rotator    | modelID       | null                        |
       | msbKeyRotation        | finger-rotator    | modelID       | a number                    |
       | msbKeyRotation        | finger-rotator    | modelID       | an array holding its value  |
       | msbKeyRotation        | finger-rotator    | modelID       | an object holding its value |
-      | msbKeyRotation        | finger-rotator    | devicePurpose | left out                    |
       | msbKeyRotation        | finger-rotator    | devicePurpose | null                        |
       | msbKeyRotation        | finger-rotator    | devicePurpose | a number                    |
       | msbKeyRotation        | finger-rotator    | devicePurpose | an array holding its value  |
@@ -66,12 +62,10 @@ Feature: Request fields the server must read to answer (sections 1.1, 2.1, 3.1 a
       | msbDeviceRegistration | iris-registration | serialNumber  | a number                    |
       | msbDeviceRegistration | iris-registration | serialNumber  | an array holding its value  |
       | msbDeviceRegistration | iris-registration | serialNumber  | an object holding its value |
-      | msbDeviceRegistration | iris-registration | modelID       | left out                    |
       | msbDeviceRegistration | iris-registration | modelID       | null                        |
       | msbDeviceRegistration | iris-registration | modelID       | a number                    |
       | msbDeviceRegistration | iris-registration | modelID       | an array holding its value  |
       | msbDeviceRegistration | iris-registration | modelID       | an object holding its value |
-      | msbDeviceRegistration | iris-registration | devicePurpose | left out                    |
       | msbDeviceRegistration | iris-registration | devicePurpose | null                        |
       | msbDeviceRegistration | iris-registration | devicePurpose | a number                    |
       | msbDeviceRegistration | iris-registration | devicePurpose | an array holding its value  |

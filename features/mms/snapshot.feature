@@ -81,12 +81,12 @@ Feature: msbDeviceSnapshot (section 1): time sync and device status
     When the device sends msbDeviceSnapshot
     Then the response code is 0
     And the answer field "deviceServiceUpdateRequired" says "<update>"
-    And the answer field "deviceServiceDownloadURL" is a non-empty string
+    And the answer field "deviceServiceDownloadURL" is <url>
 
     Examples:
-      | version | update |
-      | 0.0.1   | true   |
-      | 99.0.0  | false  |
+      | version | update | url                |
+      | 0.0.1   | true   | a non-empty string |
+      | 99.0.0  | false  | a string           |
 
   @req:MMS-SNAP-THUMBPRINT @erratum
   Scenario: The snapshot's thumbprint is the one of the current encryption certificate

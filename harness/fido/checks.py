@@ -362,3 +362,22 @@ def check_operation_listed(
             expected=f"{'' if listed else 'not '}listed",
             seen=sorted(tokens),
         )
+
+
+def check_credentials_gone(exchange: FidoExchange, evidence: Evidence) -> None:
+    """After Delete Device Credentials, a GET finds none: a refusal (4xx: the device or its
+    dispatch targets went too), or 200 listing no FIDO UAF credentials (the spec deletes the
+    device's *credentials* and says nothing of its dispatch targets)."""
+    if 400 <= exchange.status < 500:
+        evidence.add("after the DELETE, GET is refused", str(exchange.status))
+        return
+    check_status_in(exchange, {200, *range(400, 500)}, "FIDO-DELETE-204")
+    credentials = check_jose_answer(exchange, evidence).get("fidoUafCredentials")
+    if credentials:
+        raise Nonconformance(
+            "after Delete Device Credentials the device still lists FIDO UAF credentials",
+            requirement="FIDO-DELETE-204",
+            expected="a 4xx, or 200 with no credentials",
+            seen=credentials,
+        )
+    evidence.add("after the DELETE, GET answers", "200 with no credentials")

@@ -4,6 +4,7 @@ is wrong with the request (a creation time sent as a string still says the curre
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -40,3 +41,9 @@ def payload_form(name: str) -> Callable[[dict[str, Any]], Any]:
     if name not in PAYLOAD_FORMS:
         raise KeyError(f"unknown payload form {name!r}; known: {', '.join(PAYLOAD_FORMS)}")
     return PAYLOAD_FORMS[name]
+
+
+def fresh_of_length(length: int) -> Callable[[Any], str]:
+    """A value of exactly `length` characters, new for every request: a requestId is "a unique
+    identifier", and a server may refuse one it has seen (in this run or an earlier one)."""
+    return lambda _: "".join(uuid.uuid4().hex for _ in range(length // 32 + 1))[:length]

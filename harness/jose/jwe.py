@@ -39,7 +39,7 @@ def decrypt(token: str, key: certs.RsaKey) -> tuple[dict[str, Any], Any]:
     try:
         parsed.deserialize(token.strip(), key=private_jwk(key))
         payload = json.loads(parsed.payload)
-    except (JWException, ValueError, TypeError) as exc:
+    except (JWException, ValueError, TypeError, RecursionError) as exc:
         raise InvalidJwe(f"cannot decrypt the JWE: {exc}") from exc
     header = parsed.jose_header
     return (header if isinstance(header, dict) else {}), payload

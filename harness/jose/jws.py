@@ -155,7 +155,7 @@ def json_payload(raw: bytes) -> Any:
     """A JWS payload parsed as JSON; InvalidJws(malformed) if it is not JSON."""
     try:
         return json.loads(raw)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deep
         raise InvalidJws("malformed", f"payload is not JSON: {exc}") from exc
 
 

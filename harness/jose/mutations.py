@@ -22,10 +22,17 @@ def _b64json(value: Any) -> str:
     return base64url_encode(json.dumps(value).encode())
 
 
+# Fields whose value the tampering changes (the first present): a payload with only the value
+# changed is refused for its signature alone, never for an unknown field.
+_TAMPERED_FIELDS = ("requestId", "uniqueTransactionId")
+
+
 def tampered_payload(payload: dict[str, Any], signer: Signer) -> str:
-    """A valid signature over the original payload, sent with a changed payload."""
+    """A valid signature over the original payload, sent with one value changed."""
     header, _, signature = sign(payload, signer).split(".")
-    return ".".join((header, _b64json({**payload, "tampered": True}), signature))
+    field = next((f for f in _TAMPERED_FIELDS if isinstance(payload.get(f), str)), None)
+    changed = {**payload, field: payload[field][::-1] + "0"} if field else {**payload, "x": 1}
+    return ".".join((header, _b64json(changed), signature))
 
 
 def stripped_signature(payload: dict[str, Any], signer: Signer) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 from cryptography import x509
 
+from harness.jose.jws import InvalidJws, json_payload, peek
 from harness.pki import certs
 from harness.verdict import Nonconformance
 
@@ -58,13 +59,25 @@ def registration_document(answer: dict[str, Any]) -> tuple[dict[str, Any], str]:
     )
 
 
+def document_device_code(answer: dict[str, Any]) -> str | None:
+    """The device code inside the MOSIP registration response (its `response`, as an object or
+    as the signed JWT MOSIP may send, read without verifying), or None."""
+    doc, _ = registration_document(answer)
+    response = doc.get("response")
+    if isinstance(response, str):
+        try:
+            response = json_payload(peek(response)[1])
+        except InvalidJws:
+            response = None
+    code = response.get("deviceCode") if isinstance(response, dict) else None
+    return code if isinstance(code, str) and code else None
+
+
 def registered_device_code(answer: dict[str, Any]) -> tuple[str, str]:
     """The device code a registration answer assigns, and where it was found (DESIGN errata:
     MOSIP `deviceRegistrationResponse.response.deviceCode`, or a top-level deviceCodeUUID)."""
-    doc, _ = registration_document(answer)
-    response = doc.get("response")
-    code = response.get("deviceCode") if isinstance(response, dict) else None
-    if isinstance(code, str) and code:
+    code = document_device_code(answer)
+    if code:
         return code, "deviceRegistrationResponse.response.deviceCode"
     if isinstance(answer.get("deviceCodeUUID"), str) and answer["deviceCodeUUID"]:
         return answer["deviceCodeUUID"], "deviceCodeUUID"

@@ -16,13 +16,19 @@ import uuid
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from jwcrypto.common import base64url_encode
 
 from harness.clock import parse_iso
 from harness.evidence import Evidence
 from harness.mms import protocol
-from harness.mms.answers import certificate_field, registered_device_code, registration_document
+from harness.mms.answers import (
+    certificate_field,
+    document_device_code,
+    registered_device_code,
+    registration_document,
+)
 from harness.mms.client import MmsExchange
 from harness.pki import certs
 from harness.pki.trust import TrustStore, UntrustedChain
@@ -90,6 +96,16 @@ def check_rejected(exchange: MmsExchange, evidence: Evidence, pinned: int | None
     return got
 
 
+def refused_over_http(exchange: MmsExchange, case: str, evidence: Evidence) -> bool:
+    """True when a body under an API name the spec does not define was refused with an HTTP
+    4xx: the spec gives that case no answer, and without a known name there is no envelope to
+    answer under (the other unspecified cases are answered in an envelope: DESIGN errata)."""
+    if case != "unknown_api" or not 400 <= exchange.status < 500:
+        return False
+    evidence.add("unknown API name refused over HTTP", str(exchange.status))
+    return True
+
+
 def check_refused(exchange: MmsExchange, evidence: Evidence) -> int:
     """A correctly signed request the server cannot serve (a required field missing or of the
     wrong JSON type): a non-zero code and no device data beyond what a -102 answer may carry."""
@@ -113,11 +129,17 @@ def check_invalid_device(exchange: MmsExchange, evidence: Evidence) -> None:
     check_no_device_data(exchange, evidence, flags_may_say=_AUTHENTIC_FLAGS)
 
 
-# What each whitelist flag may say in a -102 answer: to the device itself (an authentic request)
-# its whitelisting may be true when its validity lapsed; to an unauthenticated sender, nothing
-# but "false".
-_AUTHENTIC_FLAGS = {"isWhiteListed": ("true", "false"), "isDeviceValid": ("false",)}
+# The whitelist flags a refusal may carry, and whether the device was authenticated: to the
+# device itself a -102 may say it is whitelisted when its validity lapsed (at least one flag
+# must say "false"); to an unauthenticated sender the flags may only say "false".
+_AUTHENTIC_FLAGS = {"isWhiteListed": ("true", "false"), "isDeviceValid": ("true", "false")}
 _UNAUTHENTICATED_FLAGS = {"isWhiteListed": ("false",), "isDeviceValid": ("false",)}
+
+
+def _said(value: Any) -> bool:
+    """Whether an answer field says anything: null and "" (a fixed answer object's unused
+    fields, as Jackson writes them) tell nothing about the device."""
+    return value not in (None, "")
 
 
 def check_no_device_data(
@@ -126,19 +148,25 @@ def check_no_device_data(
     *,
     flags_may_say: dict[str, tuple[str, ...]] | None = None,
 ) -> None:
-    """The answer to a refused request holds none of the fields in which the server tells about
-    a device; `flags_may_say` lets whitelist flags through with the values given."""
+    """The answer to a refused request tells nothing about the device (fields present but null
+    or empty say nothing); `flags_may_say` lets whitelist flags through with the values given,
+    as long as together they explain the refusal (one of them says "false")."""
     answer, allowed = exchange.answer, flags_may_say or {}
-    leaked = [f for f in protocol.ANY_DEVICE_DATA if f in answer and f not in allowed]
-    wrong_flags = {}
-    for flag, values in allowed.items():
-        if flag in answer:
-            said = boolean_field(answer, flag, evidence)
-            if said not in values:
-                wrong_flags[flag] = answer[flag]
+    leaked = [
+        f
+        for f in protocol.ANY_DEVICE_DATA
+        if _said(answer.get(f)) and f not in allowed and not _refusal_document(answer, f)
+    ]
+    said_flags = {}
+    for flag in allowed:
+        if _said(answer.get(flag)):
+            said_flags[flag] = boolean_field(answer, flag, evidence)
+    wrong_flags = {f: v for f, v in said_flags.items() if v not in allowed[f]}
+    if said_flags and "false" not in said_flags.values():
+        wrong_flags.update(said_flags)
     request = exchange.payload if isinstance(exchange.payload, dict) else {}
     code = answer.get("deviceCodeUUID")
-    if code not in (None, "", request.get("deviceCodeUUID")):
+    if _said(code) and code != request.get("deviceCodeUUID"):
         leaked.append("deviceCodeUUID (not the request's own)")
     if leaked or wrong_flags:
         raise Nonconformance(
@@ -148,6 +176,17 @@ def check_no_device_data(
             expected="no device data (DESIGN errata)",
             seen={f: answer.get(f.split(" ")[0]) for f in [*leaked, *wrong_flags]},
         )
+
+
+def _refusal_document(answer: dict[str, Any], field: str) -> bool:
+    """A deviceRegistrationResponse that only relays MOSIP's refusal (no device code in it):
+    the server passes on what it received, which is no device data."""
+    if field != "deviceRegistrationResponse":
+        return False
+    try:
+        return document_device_code(answer) is None
+    except Nonconformance:
+        return True  # not even a document: nothing about the device either
 
 
 def two_part_rotation_taken(exchange: MmsExchange, evidence: Evidence) -> bool:
@@ -187,13 +226,15 @@ def check_envelope(exchange: MmsExchange) -> dict[str, Any]:
 
 
 def check_echo(exchange: MmsExchange) -> None:
-    """Every request field the answer repeats has the value the request sent."""
+    """Every request field the answer repeats has the value the request sent. `timeStamp` is a
+    moment, compared as one (a server may write it back in another form); only the snapshot,
+    which has its own serverTimeStamp, must repeat it: the other answers may stamp their own."""
     fields = protocol.ECHOED_FIELDS[exchange.api]
     missing = [f for f in fields if f not in exchange.answer]
     differ = {
         f: (exchange.payload.get(f), exchange.answer[f])
         for f in fields
-        if f in exchange.answer and exchange.answer[f] != exchange.payload.get(f)
+        if f in exchange.answer and not _echoes(exchange, f)
     }
     if missing or differ:
         raise Nonconformance(
@@ -201,6 +242,17 @@ def check_echo(exchange: MmsExchange) -> None:
             expected="the request's values",
             seen=differ,
         )
+
+
+def _echoes(exchange: MmsExchange, field: str) -> bool:
+    sent, got = exchange.payload.get(field), exchange.answer[field]
+    if field != "timeStamp":
+        return got == sent
+    try:
+        moment = parse_iso(got)
+    except ValueError:
+        return False
+    return exchange.api != protocol.SNAPSHOT or moment == parse_iso(sent)
 
 
 def check_field(answer: dict[str, Any], field: str, kind: str, evidence: Evidence) -> None:
@@ -346,7 +398,14 @@ def check_rotated_certificate(
     """signedDeviceCertificate carries the CSR's public key and chains through
     `device_ca_chain` (device CA first, trust anchor last)."""
     cert, _ = certificate_field(answer, "signedDeviceCertificate")
-    if not certs.same_public_key(cert.public_key(), csr.public_key()):
+    try:
+        key = cert.public_key()
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise Nonconformance(
+            f"signedDeviceCertificate carries a key that cannot be read: {exc}",
+            requirement="MMS-ROT-CERT",
+        ) from exc
+    if not certs.same_public_key(key, csr.public_key()):
         raise Nonconformance(
             "signedDeviceCertificate does not carry the CSR's public key",
             requirement="MMS-ROT-CERT",

@@ -158,6 +158,8 @@ def thumbprint(cert: x509.Certificate, algorithm: str = "sha256") -> str:
     return hashlib.new(algorithm, der).hexdigest().upper()
 
 
-def same_public_key(a: rsa.RSAPublicKey, b: rsa.RSAPublicKey) -> bool:
-    """True when two RSA public keys are the same key."""
+def same_public_key(a: object, b: object) -> bool:
+    """True when two public keys are the same RSA key (a key of another kind never is)."""
+    if not isinstance(a, rsa.RSAPublicKey) or not isinstance(b, rsa.RSAPublicKey):
+        return False
     return a.public_numbers() == b.public_numbers()
