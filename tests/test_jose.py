@@ -87,6 +87,10 @@ def test_each_mutation_is_refused_for_its_reason(
 def test_tampered_payload_is_visible_in_evidence(signer: Signer) -> None:
     view = decode(mutate("tampered payload", PAYLOAD, signer))
     assert view["payload"] == {**PAYLOAD, "tampered": True}
+    # with a request id, only its value changes: refused for the signature, not an unknown field
+    with_id = {**PAYLOAD, "requestId": "abc"}
+    changed = decode(mutate("tampered payload", with_id, signer))["payload"]
+    assert changed.keys() == with_id.keys() and changed["requestId"] != "abc"
     assert view["header"]["alg"] == "RS256"
 
 

@@ -31,7 +31,10 @@ def tampered_payload(payload: dict[str, Any], signer: Signer) -> str:
     """A valid signature over the original payload, sent with one value changed."""
     header, _, signature = sign(payload, signer).split(".")
     field = next((f for f in _TAMPERED_FIELDS if isinstance(payload.get(f), str)), None)
-    changed = {**payload, field: payload[field][::-1] + "0"} if field else {**payload, "x": 1}
+    if field is None:
+        changed = {**payload, "tampered": True}
+    else:
+        changed = {**payload, field: payload[field][::-1] + "0"}
     return ".".join((header, _b64json(changed), signature))
 
 
