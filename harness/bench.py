@@ -17,7 +17,7 @@ from harness.mms.requests import MdsInfo
 from harness.pki.material import fixture_pki
 from harness.pki.trust import TrustStore
 
-# Requests the MMS spec gives no response code for (DESIGN.md errata).
+# Requests the MMS spec gives no response code for (docs/errata.md).
 UNSPECIFIED_CASES = ("bad_signature", "untrusted_chain", "malformed", "unknown_api")
 REFERENCE_MMS = "harness.servers.mms.embedded:reference_service"
 REFERENCE_FIDO = "harness.servers.fido.embedded:reference_service"
@@ -38,7 +38,7 @@ class MmsBench:
     time_tolerance: dt.timedelta = dt.timedelta(seconds=30)
     thumbprint_hashes: tuple[str, ...] = ("sha256",)
     pinned_codes: dict[str, int] = field(default_factory=dict)
-    # DESIGN errata: the msbKeyRotation section shows a two-part `payload.signature` request; a
+    # docs/errata.md: the msbKeyRotation section shows a two-part `payload.signature` request; a
     # bench may let the server accept that form (reported as an advisory) instead of refusing it.
     two_part_rotation: bool = False
     http_timeout: float = 10.0

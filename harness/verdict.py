@@ -1,7 +1,7 @@
 """The one verdict type: a target that does not do what the specification says.
 
 Every check in `harness/*/checks.py` raises `Nonconformance`; the report calls such a failure a
-product defect (or a spec erratum where the verdict rests on DESIGN's errata). Any other
+product defect (or a spec erratum where the verdict rests on docs/errata.md). Any other
 exception is a bench fault: the harness could not reach a verdict.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 
 class Nonconformance(AssertionError):
-    """The target answered something the specification (or DESIGN's errata) does not allow.
+    """The target answered something the specification (or docs/errata.md) does not allow.
 
     `requirement` names the clause when the check knows it; `expected` and `seen` say what the
     check wanted and what it got. A malformed answer (unparseable time, JSON, JWS) is one too.

@@ -1,5 +1,5 @@
 """Conformant variants of the reference FIDO server: each takes another answer the specification
-or DESIGN's errata allow. The suite must pass every one (no false failure); they are the twins
+or docs/errata.md allow. The suite must pass every one (no false failure); they are the twins
 of tests/broken_fido.py, and both lists grow together.
 
 Loaded through `--fido-service tests.conformant_fido:<name>`;

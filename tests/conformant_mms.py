@@ -1,5 +1,5 @@
 """Conformant variants of the reference MMS server: each takes another answer the specification
-or DESIGN's errata allow. The suite must pass every one (no false failure); they are the twins
+or docs/errata.md allow. The suite must pass every one (no false failure); they are the twins
 of tests/broken_mms.py, and both lists grow together. One alternative per variant.
 
 Loaded through `--mms-service tests.conformant_mms:<name>`;
@@ -30,7 +30,7 @@ INVALID_DEVICE = str(int(ResponseCode.INVALID_DEVICE))
 
 
 class UpperCaseTyp(MmsService):
-    """Signs its answers with header typ "JWT" (the spec writes "jwt"; DESIGN: any case)."""
+    """Signs its answers with header typ "JWT" (the spec writes "jwt"; docs/errata.md: any case)."""
 
     def sign_answer(self, payload: dict[str, Any]) -> str:
         return sign(payload, dataclasses.replace(self.material.signer, typ="JWT"))
@@ -38,7 +38,7 @@ class UpperCaseTyp(MmsService):
 
 class FlagsOn102(MmsService):
     """Answers -102 with isWhiteListed / isDeviceValid "false" and serverTimeStamp beside the
-    echo (DESIGN errata: flags that agree with the code and server fields are allowed)."""
+    echo (docs/errata.md: flags that agree with the code and server fields are allowed)."""
 
     def answer(self, api: str, token: str) -> dict[str, Any]:
         answer = super().answer(api, token)
@@ -84,7 +84,7 @@ class LowerCaseHexThumbprint(_Thumbprint):
 
 
 class PemEncryptionCert(MmsService):
-    """Sends encryptionCertData as PEM (DESIGN errata: base64 DER or PEM)."""
+    """Sends encryptionCertData as PEM (docs/errata.md: base64 DER or PEM)."""
 
     def encryption_cert(self, request: dict[str, Any], device: DeviceRecord) -> dict[str, Any]:
         answer = super().encryption_cert(request, device)
@@ -116,7 +116,7 @@ class RegistrationResponseAsObject(MmsService):
 
 
 class SerialNumberAsDeviceCode(MmsService):
-    """Registers a device under its serial number (DESIGN errata: a code that is not a UUID is
+    """Registers a device under its serial number (docs/errata.md: a code that is not a UUID is
     an advisory; a deployed MMS does this)."""
 
     def new_device_code(self, device: DeviceRecord) -> str:
@@ -124,7 +124,7 @@ class SerialNumberAsDeviceCode(MmsService):
 
 
 class JsonBooleans(MmsService):
-    """Sends the boolean fields as JSON booleans (DESIGN errata: an advisory)."""
+    """Sends the boolean fields as JSON booleans (docs/errata.md: an advisory)."""
 
     def answer(self, api: str, token: str) -> dict[str, Any]:
         answer = super().answer(api, token)
@@ -135,7 +135,7 @@ class JsonBooleans(MmsService):
 
 
 class NumericResponseCode(MmsService):
-    """Sends responseCode as a JSON number (DESIGN errata: an advisory)."""
+    """Sends responseCode as a JSON number (docs/errata.md: an advisory)."""
 
     def answer(self, api: str, token: str) -> dict[str, Any]:
         answer = super().answer(api, token)
@@ -150,8 +150,8 @@ class Minus1001ForUnauthenticated(MmsService):
 
 
 class VerifiesTwoPartRotation(MmsService):
-    """Takes msbKeyRotation in the two-part `payload.signature` form, verified as DESIGN's
-    errata say: RS256 over the payload segment, with the certificate the device last
+    """Takes msbKeyRotation in the two-part `payload.signature` form, verified as
+    docs/errata.md says: RS256 over the payload segment, with the certificate the device last
     authenticated with. Passes with --mms-allow-two-part-rotation."""
 
     def reset(self) -> None:

@@ -1,4 +1,4 @@
-"""msbKeyRotation's two-part form (DESIGN errata): RS256 over the payload segment, verified with
+"""msbKeyRotation's two-part form (docs/errata.md): RS256 over the payload segment, verified with
 the certificate the device last authenticated with. A server may take it only verified, and only
 on a bench that allows the form."""
 

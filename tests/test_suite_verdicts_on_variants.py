@@ -1,5 +1,5 @@
 """The suite's verdicts on server variants: it passes each conformant one (another answer the
-spec or DESIGN's errata allow) without a single failure over the whole suite, and it fails each
+spec or docs/errata.md allow) without a single failure over the whole suite, and it fails each
 deliberately broken one on the scenarios that defect breaks, with product-defect failures only
 (a broken variant runs the requirements its expectation names, to keep the runs short)."""
 

@@ -54,7 +54,7 @@ Feature: Delete Device Credentials (DELETE /devices/credentials/{deviceId})
       | payload a JSON number               | the signed payload is a JSON number                        | 400 or 401      |
 
     @erratum
-    Examples: a creation time that is a JSON number but not an integer (DESIGN errata)
+    Examples: a creation time that is a JSON number but not an integer (docs/errata.md)
       | problem                              | setup                                                       | statuses |
       | creationTimeInEpochMillis a fraction | the payload field "creationTimeInEpochMillis" is a fraction | 400      |
 

@@ -1,6 +1,6 @@
 @fido
 Feature: A device id the server does not know
-  The spec's status tables give no code for an unknown deviceId (DESIGN.md errata): the suite
+  The spec's status tables give no code for an unknown deviceId (docs/errata.md): the suite
   expects a refusal (401, 403 or 404, or the status the bench pins), never 200 and never 500.
   carol-phone signs: a rename sets its own name and target again, so it changes nothing.
 

@@ -5,7 +5,7 @@ Feature: MMS envelope and trust (Introduction of the PSA Management Server API)
   certificates chained to the vendor root. The spec gives no code for a bad signature, an
   untrusted chain or a malformed JWS: the suite expects a non-zero code and no device data
   (or the code the bench pins for that case). A correctly signed envelope whose certificate
-  chains to the vendor root but is outside its validity is authentic: -102 (DESIGN errata).
+  chains to the vendor root but is outside its validity is authentic: -102 (docs/errata.md).
 
   @req:MMS-ENV-FORMAT @req:MMS-ENV-SIGNATURE
   Scenario Outline: <api> answers in a signed envelope under its own name

@@ -1,7 +1,7 @@
 @mms
 Feature: Request fields the server must read to answer (sections 1.1, 2.1, 3.1 and 4.1)
   Every request names the device by serialNumber, modelID and devicePurpose, all strings; the
-  server tells whom it serves by them (DESIGN errata: a device claiming another model or purpose
+  server tells whom it serves by them (docs/errata.md: a device claiming another model or purpose
   gets -102). A correctly signed request without a serialNumber, or with one of the three of
   another JSON type, is refused: a non-zero code and no device data beyond what a -102 answer
   may carry. A request that leaves out modelID or devicePurpose claims nothing wrong, and is not

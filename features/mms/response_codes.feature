@@ -3,7 +3,7 @@ Feature: Response codes (section 5) for devices the server must not serve
   -101 a device code that is not the device's; -102 a device that is not whitelisted or whose
   whitelisting lapsed; -1001 a server that cannot generate an answer. A -102 answer may carry
   isWhiteListed / isDeviceValid when they agree with it, the echo and the server fields, but
-  never the device code, registration state, key expiry or thumbprint (DESIGN errata).
+  never the device code, registration state, key expiry or thumbprint (docs/errata.md).
 
   @req:MMS-CODE-101
   Scenario Outline: <api> with a device code that is not the device's gets -101

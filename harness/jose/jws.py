@@ -25,9 +25,9 @@ from harness.pki.trust import TrustStore, UntrustedChain
 ALG = "RS256"
 # RFC 7515 compact serialization: three unpadded base64url segments.
 _COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
-# msbKeyRotation's two-part form (DESIGN errata): payload and signature, no header.
+# msbKeyRotation's two-part form (docs/errata.md): payload and signature, no header.
 _TWO_PART = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
-# MIME-style line breaks a deployed MMS puts inside x5c entries (DESIGN errata: advisory).
+# MIME-style line breaks a deployed MMS puts inside x5c entries (docs/errata.md: advisory).
 _LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 X5C_LINE_BREAKS = "x5c entry carries CR/LF line breaks (MIME style); RFC 7515 has none"
 
@@ -122,7 +122,7 @@ def x5c_chain(header: dict[str, Any]) -> list[x509.Certificate]:
 
 def x5c_certificates(header: dict[str, Any]) -> tuple[list[x509.Certificate], tuple[str, ...]]:
     """The `x5c` certificates, leaf first, and the advisories their encoding earns: CR/LF line
-    breaks inside an entry are tolerated (DESIGN errata); anything else not base64 DER is
+    breaks inside an entry are tolerated (docs/errata.md); anything else not base64 DER is
     malformed."""
     entries = header.get("x5c")
     if not isinstance(entries, list) or not entries or not all(isinstance(e, str) for e in entries):
@@ -188,7 +188,7 @@ def verify_with_key(token: str, key: rsa.RSAPublicKey) -> tuple[dict[str, Any], 
 
 
 def sign_two_part(payload: dict[str, Any], key: certs.RsaKey) -> str:
-    """msbKeyRotation's two-part form `payload.signature` (DESIGN errata): RS256 over the ASCII
+    """msbKeyRotation's two-part form `payload.signature` (docs/errata.md): RS256 over the ASCII
     base64url payload segment, no header."""
     body = base64url_encode(json.dumps(payload).encode())
     signature = JWA.signing_alg(ALG).sign(private_jwk(key), body.encode("ascii"))

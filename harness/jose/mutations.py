@@ -68,7 +68,7 @@ def untrusted_chain(payload: dict[str, Any], signer: Signer) -> str:
 
 def two_part(payload: dict[str, Any], signer: Signer) -> str:
     """The `payload.signature` form the msbKeyRotation section shows: no header, RS256 by the
-    signer's key over the ASCII payload segment (DESIGN errata), so a server can verify it."""
+    signer's key over the ASCII payload segment (docs/errata.md), so a server can verify it."""
     return sign_two_part(payload, signer.key)
 
 

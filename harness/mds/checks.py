@@ -271,7 +271,7 @@ def check_registration_signed(
     *,
     requirement: str | None = None,
 ) -> None:
-    """The first registration request (any form DESIGN's errata accept) verifies: its deviceInfo,
+    """The first registration request (any form docs/errata.md accept) verifies: its deviceInfo,
     the digitalId inside it, and deviceData when it came signed, were signed with the device's
     certificate."""
     records = [r for r in requests_of(mms, protocol.REGISTRATION) if r.payload]

@@ -74,7 +74,7 @@ def document_device_code(answer: dict[str, Any]) -> str | None:
 
 
 def registered_device_code(answer: dict[str, Any]) -> tuple[str, str]:
-    """The device code a registration answer assigns, and where it was found (DESIGN errata:
+    """The device code a registration answer assigns, and where it was found (docs/errata.md:
     MOSIP `deviceRegistrationResponse.response.deviceCode`, or a top-level deviceCodeUUID)."""
     code = document_device_code(answer)
     if code:

@@ -1,6 +1,6 @@
 """Verdicts on MMS answers. Each check raises Nonconformance saying what was expected and seen.
 
-Deviations the DESIGN errata call advisory (a JSON boolean or number where the spec shows a
+Deviations the docs/errata.md call advisory (a JSON boolean or number where the spec shows a
 string, a device code that is not a UUID) are recorded as evidence advisories and do not fail.
 An answer the harness cannot parse (a time without a zone, a certificate that is not one) is
 the server's nonconformance, never a fault of the bench.
@@ -45,7 +45,7 @@ FIELD_KINDS = (
     "a thumbprint",
     "a certification level",
 )
-# Hex, base64url or base64 (DESIGN errata on encryptionCertThumbprint).
+# Hex, base64url or base64 (docs/errata.md on encryptionCertThumbprint).
 _THUMBPRINT = re.compile(r"[0-9A-Za-z_\-+/]+={0,2}")
 
 
@@ -99,7 +99,7 @@ def check_rejected(exchange: MmsExchange, evidence: Evidence, pinned: int | None
 def refused_over_http(exchange: MmsExchange, case: str, evidence: Evidence) -> bool:
     """True when a body under an API name the spec does not define was refused with an HTTP
     4xx: the spec gives that case no answer, and without a known name there is no envelope to
-    answer under (the other unspecified cases are answered in an envelope: DESIGN errata)."""
+    answer under (the other unspecified cases are answered in an envelope: docs/errata.md)."""
     if case != "unknown_api" or not 400 <= exchange.status < 500:
         return False
     evidence.add("unknown API name refused over HTTP", str(exchange.status))
@@ -122,7 +122,7 @@ def check_refused(exchange: MmsExchange, evidence: Evidence) -> int:
 
 
 def check_invalid_device(exchange: MmsExchange, evidence: Evidence) -> None:
-    """DESIGN errata, -102 to an authentic request: code -102; the answer may carry
+    """docs/errata.md, -102 to an authentic request: code -102; the answer may carry
     isWhiteListed / isDeviceValid agreeing with it (the device is not valid), the echo and the
     server fields; never the device code, registration state, key expiry or thumbprint."""
     check_code(exchange, protocol.ResponseCode.INVALID_DEVICE, evidence, "MMS-CODE-102")
@@ -173,7 +173,7 @@ def check_no_device_data(
             f"{exchange.api}: an answer refusing the request tells about the device: "
             f"{leaked or ''}{' flags that do not agree with the refusal: ' if wrong_flags else ''}"
             f"{wrong_flags or ''}",
-            expected="no device data (DESIGN errata)",
+            expected="no device data (docs/errata.md)",
             seen={f: answer.get(f.split(" ")[0]) for f in [*leaked, *wrong_flags]},
         )
 
@@ -190,7 +190,7 @@ def _refusal_document(answer: dict[str, Any], field: str) -> bool:
 
 
 def two_part_rotation_taken(exchange: MmsExchange, evidence: Evidence) -> bool:
-    """True when the server took msbKeyRotation in the two-part form signed as DESIGN's errata
+    """True when the server took msbKeyRotation in the two-part form signed as docs/errata.md
     say (the bench allows it): reported as an advisory instead of a refusal."""
     if exchange.api != protocol.KEY_ROTATION or exchange.mutation != "two-part form":
         return False
@@ -198,7 +198,7 @@ def two_part_rotation_taken(exchange: MmsExchange, evidence: Evidence) -> bool:
         return False  # refused: the usual check follows
     evidence.advisory(
         "msbKeyRotation was accepted in the two-part payload.signature form its section shows "
-        "(allowed by this bench; DESIGN errata expect three parts)"
+        "(allowed by this bench; docs/errata.md expect three parts)"
     )
     return True
 
@@ -356,7 +356,7 @@ def check_snapshot_validity(answer: dict[str, Any], now: dt.datetime) -> None:
 
 
 def thumbprint_forms(cert: x509.Certificate, algorithm: str) -> dict[str, str]:
-    """The encodings DESIGN's errata accept for a certificate thumbprint (digest over DER)."""
+    """The encodings docs/errata.md accept for a certificate thumbprint (digest over DER)."""
     digest = hashlib.new(algorithm, cert.public_bytes(serialization.Encoding.DER)).digest()
     return {
         "hex": digest.hex(),
@@ -446,7 +446,7 @@ def check_flag(answer: dict[str, Any], field: str, expected: str, evidence: Evid
 
 
 def check_assigned_code(answer: dict[str, Any], evidence: Evidence) -> str:
-    """The device code a registration answer assigns (DESIGN errata on where it is); one that is
+    """The device code a registration answer assigns (docs/errata.md on where it is); one that is
     not a UUID is an advisory."""
     code, where = registered_device_code(answer)
     evidence.add("device code found at", where)

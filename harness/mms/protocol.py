@@ -76,7 +76,7 @@ SERVER_FIELDS = {
     REGISTRATION: (),
 }
 # What the server says about the device: never in an answer that refuses a request, except the
-# whitelist flags in a -102 answer when they agree with it (DESIGN errata), and deviceCodeUUID
+# whitelist flags in a -102 answer when they agree with it (docs/errata.md), and deviceCodeUUID
 # when it repeats the request's own value.
 DEVICE_DATA_FIELDS = {
     SNAPSHOT: (

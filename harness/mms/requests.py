@@ -87,7 +87,7 @@ def registration_request(
     signers: dict[str, PartSigner] | None = None,
 ) -> dict[str, Any]:
     """The MOSIP device registration request `{id, version, requesttime, metadata, request:
-    {deviceData}}` (DESIGN errata): deviceData, its deviceInfo and the digitalId inside it are
+    {deviceData}}` (docs/errata.md): deviceData, its deviceInfo and the digitalId inside it are
     each a JWS signed by the device key (x5c: device certificate, device CA), unless `signers`
     names another signer for a part; no device-provider signature, as the MMS spec says."""
     sign = {part: (signers or {}).get(part, device.sign) for part in REGISTRATION_PARTS}
@@ -136,7 +136,7 @@ class RegistrationRequest:
 
 
 def read_registration_request(raw: Any) -> RegistrationRequest:
-    """Read deviceRegistrationRequest in any form DESIGN's errata accept: a JSON object or JSON
+    """Read deviceRegistrationRequest in any form docs/errata.md accept: a JSON object or JSON
     text; the MOSIP request `{..., request: {deviceData}}` or a bare `{deviceData}`; deviceData
     as a JWS (read here, verified by the caller) or as an object. ValueError otherwise."""
     forms = []

@@ -19,8 +19,8 @@ PRODUCT_DEFECT, SPEC_ERRATUM, BENCH_FAULT = "product defect", "spec erratum", "b
 CATEGORIES = [
     {"name": SPEC_ERRATUM.capitalize(), "matchedStatuses": ["failed"],
      "messageRegex": r".*\[spec erratum\].*",
-     "description": "A check failed where the verdict rests on DESIGN.md's reading of an unclear "
-                    "clause: judge it against the errata table, or pin the expectation."},
+     "description": "A check failed where the verdict rests on the reading of an unclear clause "
+                    "in docs/errata.md: judge it against that table, or pin the expectation."},
     {"name": PRODUCT_DEFECT.capitalize(), "matchedStatuses": ["failed"],
      "description": "A check failed: the target does not do what the specification says."},
     {"name": BENCH_FAULT.capitalize(), "matchedStatuses": ["broken"],

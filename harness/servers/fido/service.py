@@ -2,7 +2,7 @@
 
 Order of checks: media types (406/415), JWS form and payload fields (400), dispatch target and
 signature (401), clock divergence (401 with WWW-Authenticate), device membership (403), then the
-operation (400 / 422). A device id nobody knows is answered 403 (DESIGN.md errata: a 4xx).
+operation (400 / 422). A device id nobody knows is answered 403 (docs/errata.md: a 4xx).
 Only a real internal fault (e.g. the store down) gives 500.
 """
 
@@ -144,7 +144,7 @@ class FidoService(HookableService):
         self.check_creation_time(payload.get("creationTimeInEpochMillis"))
 
     def check_creation_time(self, created: Any) -> None:
-        """DESIGN errata: a JSON integer; a float, NaN, Infinity, a string or null is 400."""
+        """docs/errata.md: a JSON integer; a float, NaN, Infinity, a string or null is 400."""
         if not isinstance(created, int) or isinstance(created, bool):
             raise Refusal(400, "creationTimeInEpochMillis must be an integer")
 

@@ -1,6 +1,6 @@
 """The reference MMS's logic: verify an envelope, answer each API, sign the answer.
 
-Unspecified cases follow DESIGN.md's errata: a request whose signature or chain fails gets
+Unspecified cases follow docs/errata.md: a request whose signature or chain fails gets
 -102 (the device cannot be authenticated); a malformed JWS or an unknown API name gets -1001.
 Neither answer carries device data. A correctly signed request whose MDS certificate chains to
 the vendor root but is outside its validity is authentic: -102, as for a lapsed device.
@@ -104,7 +104,7 @@ def _version(text: object) -> tuple[int, ...] | None:
 class MmsService(HookableService):
     """Answers `{"<apiName>": "<JWS>"}` bodies; subclass and override a method for a variant."""
 
-    # The code for each kind of envelope that cannot be authenticated (DESIGN errata).
+    # The code for each kind of envelope that cannot be authenticated (docs/errata.md).
     unverified_codes: dict[str, ResponseCode] = UNVERIFIED_CODES
 
     def __init__(
@@ -205,7 +205,7 @@ class MmsService(HookableService):
 
     def authentic_outside_validity(self, token: str) -> bool:
         """True when the envelope is correctly signed by its x5c certificate and the chain leads
-        to the vendor root, but a certificate of it is not valid now (DESIGN errata: -102)."""
+        to the vendor root, but a certificate of it is not valid now (docs/errata.md: -102)."""
         try:
             chain = x5c_chain(peek(token)[0])
             verify_with_key(token, chain[0].public_key())  # type: ignore[arg-type]
@@ -359,7 +359,7 @@ class MmsService(HookableService):
         return {"deviceRegistrationResponse": json.dumps(response)}
 
     def check_registration_request(self, request: dict[str, Any], device: DeviceRecord) -> str:
-        """Verify the MOSIP registration request (any form DESIGN's errata accept): deviceData
+        """Verify the MOSIP registration request (any form docs/errata.md accept): deviceData
         (when signed), deviceInfo and digitalId must each verify, chain to the device CA and be
         signed by this device's key. Return the signed digitalId."""
         read = read_registration_request(request["deviceRegistrationRequest"])
@@ -386,7 +386,7 @@ class MmsService(HookableService):
 
     def verify_device_signed(self, token: object, device: DeviceRecord, part: str) -> VerifiedJws:
         """A registration part verified against the device CA and signed by the key of `device`
-        (DESIGN errata: another device's valid key is a forgery)."""
+        (docs/errata.md: another device's valid key is a forgery)."""
         if not isinstance(token, str):
             raise ValueError(f"{part} is not a JWS")
         verified = verify(token, self.material.device_trust, self.clock.now())
