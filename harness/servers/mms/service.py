@@ -217,8 +217,11 @@ class MmsService(HookableService):
         anchors = self.material.vendor_trust.anchors
         return _issued_in_turn(chain) and any(_issued_in_turn([chain[-1], a]) for a in anchors)
 
-    def echo(self, api: str, request: dict[str, Any]) -> dict[str, Any]:
-        """Request fields repeated in the answer (only those of a verified request)."""
+    def echo(self, api: str, request: object) -> dict[str, Any]:
+        """Request fields repeated in the answer (only those of a verified request that is a
+        JSON object: whatever a subclass let through, the answer is never a 500)."""
+        if not isinstance(request, dict):
+            return {}
         fields = protocol.ECHOED_FIELDS.get(api, ())
         return {f: request[f] for f in fields if f in request}
 
