@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from cryptography import x509
 
 from harness.clock import parse_iso
@@ -76,11 +77,12 @@ class EmulatedMds:
     # --- the cycle -------------------------------------------------------------------------
 
     def sync(self) -> None:
-        """Ask for a snapshot and do what it says; never raises (problems go to `problem`)."""
+        """Ask for a snapshot and do what it says; never raises (problems go to `problem`, and
+        the refresh loop goes on: an MMS that cannot be reached now is tried again)."""
         with self._lock:
             try:
                 self._sync()
-            except (DeviceError, AssertionError, ValueError, OSError) as exc:
+            except (DeviceError, AssertionError, ValueError, OSError, httpx.HTTPError) as exc:
                 self.problem = f"{type(exc).__name__}: {exc}"
                 self.evidence.add("MDS problem", self.problem)
 
