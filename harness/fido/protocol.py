@@ -13,10 +13,8 @@ CREDENTIALS_PATH = "/devices/credentials/{device_id}"
 OOB_PATH = "/devices/oobOperations/{device_id}"
 UPDATE = "DispatchTargetUpdate"
 DELETE = "Delete"
-OPERATIONS = (UPDATE, DELETE)
 MAX_REQUEST_ID = 64
 DEFAULT_TOLERANCE = dt.timedelta(minutes=5)
-DISPATCHERS = ("firebase-cloud-messaging", "png-qr-code", "link")
 # A fixture OOB operation with more time left than this on seeding never times out in a run.
 FOREVER_S = 365 * 24 * 3600
 

@@ -61,20 +61,6 @@ ECHOED_FIELDS = {
     KEY_ROTATION: IDENTITY_FIELDS,
     REGISTRATION: tuple(f for f in IDENTITY_FIELDS if f != "deviceCodeUUID"),
 }
-RESULT_FIELDS = ("responseCode", "description")
-# What the server knows of the server and its policy, not of the device: any answer may carry it.
-SERVER_FIELDS = {
-    SNAPSHOT: (
-        "serverTimeStamp",
-        "deviceServiceUpdateRequired",
-        "deviceServiceDownloadURL",
-        "snapshotValidity",
-        "bannerMessage",
-    ),
-    ENCRYPTION_CERT: (),
-    KEY_ROTATION: (),
-    REGISTRATION: (),
-}
 # What the server says about the device: never in an answer that refuses a request, except the
 # whitelist flags in a -102 answer when they agree with it (docs/errata.md), and deviceCodeUUID
 # when it repeats the request's own value.
@@ -92,11 +78,6 @@ DEVICE_DATA_FIELDS = {
     REGISTRATION: ("deviceRegistrationResponse",),
 }
 ANY_DEVICE_DATA = tuple(dict.fromkeys(f for api in APIS for f in DEVICE_DATA_FIELDS[api]))
-WHITELIST_FLAGS = ("isWhiteListed", "isDeviceValid")
-RESPONSE_FIELDS = {
-    api: (*ECHOED_FIELDS[api], *SERVER_FIELDS[api], *DEVICE_DATA_FIELDS[api], *RESULT_FIELDS)
-    for api in APIS
-}
 BOOLEAN_FIELDS = (
     "isWhiteListed",
     "isDeviceValid",
@@ -104,5 +85,4 @@ BOOLEAN_FIELDS = (
     "deviceServiceUpdateRequired",
     "mandatoryKeyRotation",
 )
-TIMESTAMP_FIELDS = ("timeStamp", "serverTimeStamp", "keyExpiryTimeStamp", "snapshotValidity")
 CERTIFICATION_LEVELS = ("L0", "L1", "L2")
