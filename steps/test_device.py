@@ -208,8 +208,9 @@ def plug_in(dev: DeviceScenario) -> None:
     dev.bench_device.cable.plug_in()
 
 
-@when("the MMS stops answering")
-def mms_down(dev: DeviceScenario) -> None:
+@when("the MMS answers every request with -1001")
+def mms_cannot_answer(dev: DeviceScenario) -> None:
+    """Its registry fails: every request gets -1001 "Unable to generate response"."""
     dev.mms.registry.available = False
 
 

@@ -66,7 +66,7 @@ Feature: An MDS keeps its device in sync with the management server
     And the bench device as "finger-auth"
     When the MDS starts
     Then a capture through the SBI succeeds and the device signed it
-    When the MMS stops answering
+    When the MMS answers every request with -1001
     And 3 seconds pass
     Then a capture through the SBI is refused with error "104"
 
