@@ -12,7 +12,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from harness.fido import protocol
 from harness.jose.jwe import encrypt
+from harness.jose.jws import InvalidJws, peek
 from harness.servers.fido.embedded import reference_service
 from harness.servers.fido.service import FidoService, Refusal, Reply
 from harness.servers.fido.store import TargetRecord
@@ -85,6 +87,69 @@ class LowerCaseContentType(FidoService):
         return reply
 
 
+class CharsetOptional(FidoService):
+    """Reads Accept and Content-Type as HTTP does: `application/jose` without the charset, or
+    no Accept at all, is served (the spec's wording asks for the charset)."""
+
+    def require_accept(self, headers: dict[str, str]) -> None:
+        if headers.get("accept") not in (None, "application/jose"):
+            super().require_accept(headers)
+
+    def modify(self, device_id: str, headers: dict[str, str], body: str) -> Reply:
+        if headers.get("content-type") == "application/jose":
+            headers = {**headers, "content-type": protocol.JOSE}
+        return super().modify(device_id, headers, body)
+
+
+class UnauthorizedForBadFields(FidoService):
+    """Answers 401 ("the JWS is not valid") where the reference says 400, except for the two
+    cases the spec and errata pin to 400: a JWS that is not compact, and a creation time that
+    is no JSON integer."""
+
+    def authenticate(self, token: str | None, id_field: str) -> tuple[TargetRecord, dict]:
+        try:
+            return super().authenticate(token, id_field)
+        except Refusal as refusal:
+            pinned = "creationTimeInEpochMillis" in refusal.reason or "compact" in refusal.reason
+            if refusal.reply.status == 400 and not pinned and not _malformed_jws(token):
+                raise Refusal(401, refusal.reason) from refusal
+            raise
+
+
+def _malformed_jws(token: str | None) -> bool:
+    try:
+        peek(token)
+    except InvalidJws:
+        return bool(token)
+    return False
+
+
+class UnprocessableOperations(FidoService):
+    """Answers 422 ("could not be processed") to a PATCH whose operation it does not know or
+    whose operation fields are of the wrong type."""
+
+    def modify(self, device_id: str, headers: dict[str, str], body: str) -> Reply:
+        try:
+            return super().modify(device_id, headers, body)
+        except Refusal as refusal:
+            fields = ("unknown operation", "name ", "target ", "keyIds ", "dispatchTargetIds ")
+            if refusal.reply.status == 400 and refusal.reason.startswith(fields):
+                raise Refusal(422, refusal.reason) from refusal
+            raise
+
+
+class DeleteKeepsDispatchTargets(FidoService):
+    """Delete Device Credentials removes the credentials only; the dispatch targets stay, and
+    the next GET lists no credentials (the spec says nothing of the targets)."""
+
+    def delete(self, device_id: str, headers: dict[str, str]) -> Reply:
+        target, _ = self.authenticate(headers.get("device-signature"), "dispatchTargetId")
+        self.require_member(target, device_id)
+        credentials = self.store.device_view(device_id)["fidoUafCredentials"]
+        self.store.delete_items(device_id, [c["keyId"] for c in credentials], [])
+        return Reply(204)
+
+
 def _factory(cls: type) -> Callable[..., Any]:
     return variant_factory(reference_service, cls)
 
@@ -95,6 +160,10 @@ unknown_target_403 = _factory(UnknownTarget403)
 oob_json_objects = _factory(OobJsonObjects)
 jwe_rsa_oaep_a128gcm = _factory(JweRsaOaepA128Gcm)
 lower_case_content_type = _factory(LowerCaseContentType)
+charset_optional = _factory(CharsetOptional)
+unauthorized_for_bad_fields = _factory(UnauthorizedForBadFields)
+unprocessable_operations = _factory(UnprocessableOperations)
+delete_keeps_dispatch_targets = _factory(DeleteKeepsDispatchTargets)
 
 # name -> extra suite options the variant needs (most need none)
 VARIANTS: dict[str, list[str]] = {
@@ -104,4 +173,8 @@ VARIANTS: dict[str, list[str]] = {
     "oob_json_objects": [],
     "jwe_rsa_oaep_a128gcm": [],
     "lower_case_content_type": [],
+    "charset_optional": [],
+    "unauthorized_for_bad_fields": [],
+    "unprocessable_operations": [],
+    "delete_keeps_dispatch_targets": [],
 }

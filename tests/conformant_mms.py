@@ -9,6 +9,7 @@ tests/test_suite_verdicts_on_variants.py runs the suite against each.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from cryptography import x509
 from jwcrypto.common import base64url_decode, base64url_encode
 
-from harness.clock import iso
+from harness.clock import iso, parse_iso
 from harness.jose.jws import InvalidJws, peek, sign, verify_two_part, x5c_chain
 from harness.mms import protocol
 from harness.mms.protocol import ResponseCode
@@ -183,6 +184,67 @@ def _unverified_serial(token: str) -> str:
     return str(body.get("serialNumber")) if isinstance(body, dict) else ""
 
 
+class NullFieldsInRefusals(MmsService):
+    """Writes every answer from one fixed object: a refusal carries the device fields as null
+    (as Jackson writes unused fields); null tells nothing about the device."""
+
+    def answer(self, api: str, token: str) -> dict[str, Any]:
+        answer = super().answer(api, token)
+        if answer["responseCode"] != "0":
+            for name in protocol.ANY_DEVICE_DATA:
+                answer.setdefault(name, None)
+        return answer
+
+
+class Http400ForUnknownApi(MmsService):
+    """Refuses a body under an API name the spec does not define with HTTP 400 (there is no
+    name to answer under)."""
+
+    def handle(self, body: Any) -> tuple[int, dict[str, Any]]:
+        if isinstance(body, dict) and len(body) == 1 and next(iter(body)) not in protocol.APIS:
+            return 400, {"error": "unknown API"}
+        return super().handle(body)
+
+
+class OwnTimeStamps(MmsService):
+    """Writes timeStamp back as a moment of its own form: the snapshot's as the request's time
+    with a +00:00 zone, the other answers' as the server's own time."""
+
+    def answer(self, api: str, token: str) -> dict[str, Any]:
+        answer = super().answer(api, token)
+        if isinstance(answer.get("timeStamp"), str):
+            moment = parse_iso(answer["timeStamp"])
+            own = moment if api == protocol.SNAPSHOT else self.clock.now()
+            answer["timeStamp"] = own.astimezone(dt.UTC).isoformat()
+        return answer
+
+
+class SignedMosipResponse(MmsService):
+    """Sends the MOSIP registration response's `response` as a signed JWT, as MOSIP may."""
+
+    def registration(self, request: dict[str, Any], device: DeviceRecord) -> dict[str, Any]:
+        fields = super().registration(request, device)
+        doc = json.loads(fields["deviceRegistrationResponse"])
+        doc["response"] = sign(doc["response"], self.material.signer)
+        return {"deviceRegistrationResponse": json.dumps(doc)}
+
+
+class RelaysMosipRefusal(MmsService):
+    """Answers a failed registration (-103) with the MOSIP response it would relay: errors,
+    no device code."""
+
+    def answer(self, api: str, token: str) -> dict[str, Any]:
+        answer = super().answer(api, token)
+        if api == protocol.REGISTRATION and answer["responseCode"] == "-103":
+            refusal = {
+                "id": "io.mosip.deviceregister",
+                "response": None,
+                "errors": [{"errorCode": "ADM-DPM-001", "message": "invalid request"}],
+            }
+            answer["deviceRegistrationResponse"] = json.dumps(refusal)
+        return answer
+
+
 def _factory(cls: type) -> Callable[..., Any]:
     return variant_factory(reference_service, cls)
 
@@ -200,6 +262,11 @@ json_booleans = _factory(JsonBooleans)
 numeric_response_code = _factory(NumericResponseCode)
 minus_1001_for_unauthenticated = _factory(Minus1001ForUnauthenticated)
 verifies_two_part_rotation = _factory(VerifiesTwoPartRotation)
+null_fields_in_refusals = _factory(NullFieldsInRefusals)
+http_400_for_unknown_api = _factory(Http400ForUnknownApi)
+own_time_stamps = _factory(OwnTimeStamps)
+signed_mosip_response = _factory(SignedMosipResponse)
+relays_mosip_refusal = _factory(RelaysMosipRefusal)
 
 # name -> extra suite options the variant needs (most need none)
 VARIANTS: dict[str, list[str]] = {
@@ -216,4 +283,9 @@ VARIANTS: dict[str, list[str]] = {
     "numeric_response_code": [],
     "minus_1001_for_unauthenticated": [],
     "verifies_two_part_rotation": ["--mms-allow-two-part-rotation"],
+    "null_fields_in_refusals": [],
+    "http_400_for_unknown_api": [],
+    "own_time_stamps": [],
+    "signed_mosip_response": [],
+    "relays_mosip_refusal": [],
 }

@@ -9,13 +9,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from harness.device.emulated import EmulatedDevice
-from harness.device.identity import fixture_devices
 from harness.fido.client import FidoClient
 from harness.fido.fixtures import fido_devices
 from harness.fido.session import FidoSession
 from harness.hooks import TEST_HOOKS_PATH, Hook, LabHooks
-from harness.jose.jws import Signer
 from harness.mms.client import MmsClient
 from harness.mms.requests import MdsInfo
 from harness.mms.session import MmsSession
@@ -117,15 +114,8 @@ def test_the_mms_fault_hook_gives_minus_1001_once() -> None:
     pki = fixture_pki()
     with embedded_mms(reference_mms(), with_test_hooks=True) as server:
         trust = TrustStore([pki.cert("server-root-ca")])
-        identity = fixture_devices()["finger-auth"]
         with MmsClient(server.url, trust) as client:
-            session = MmsSession(
-                client,
-                EmulatedDevice(identity),
-                Signer(pki.key("mds-signing"), (pki.cert("mds-signing"),)),
-                MdsInfo(),
-                identity.device_code,
-            )
+            session = MmsSession.of_fixture("finger-auth", client, MdsInfo())
             LabHooks.test_hooks_of(_origin(server)).run("fault")
             assert session.snapshot().answer["responseCode"] == "-1001"
             assert session.snapshot().answer["responseCode"] == "0"
