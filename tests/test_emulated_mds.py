@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.device.emulated import EmulatedDevice
+from harness.device.emulator.device import EmulatedDevice
 from harness.device.identity import fixture_devices
 from harness.jose.jws import Signer
 from harness.mds.service import EmulatedMds, MdsConfig

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from jwcrypto.common import base64url_decode
 
-from harness.device.emulated import EmulatedDevice
+from harness.device.emulator.device import EmulatedDevice
 from harness.device.identity import fixture_devices
 from harness.evidence import Evidence
 from harness.http_client import recording_client
@@ -38,9 +38,16 @@ def mms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
 
 @pytest.mark.parametrize(
     "body",
-    [b"not json", b"[1, 2]", b'{"a": "x", "b": "y"}', b'{"msbDeviceSnapshot": 5}', b"{}",
-     b'"just a string"', b"\xff\xfe"],
-)  # fmt: skip
+    [
+        b"not json",
+        b"[1, 2]",
+        b'{"a": "x", "b": "y"}',
+        b'{"msbDeviceSnapshot": 5}',
+        b"{}",
+        b'"just a string"',
+        b"\xff\xfe",
+    ],
+)
 def test_bodies_that_are_no_envelope_get_400_with_a_reason(
     mms: EmbeddedServer, body: bytes
 ) -> None:
@@ -136,9 +143,13 @@ def test_a_registration_signed_by_a_rotated_certificate_is_the_devices(
 
 @pytest.mark.parametrize(
     ("material", "code"),
-    [("bad-mds-expired", "-102"), ("bad-mds-not-yet-valid", "-102"),
-     ("bad-mds-untrusted", "-102"), ("bad-mds-wrong-issuer", "-102")],
-)  # fmt: skip
+    [
+        ("bad-mds-expired", "-102"),
+        ("bad-mds-not-yet-valid", "-102"),
+        ("bad-mds-untrusted", "-102"),
+        ("bad-mds-wrong-issuer", "-102"),
+    ],
+)
 def test_an_out_of_validity_signer_is_authentic_an_untrusted_one_is_not(
     service: MmsService, material: str, code: str
 ) -> None:

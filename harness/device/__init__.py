@@ -1,1 +1,3 @@
-"""Devices the harness plays or drives: fixture identities and their key stores."""
+"""Devices the harness drives: the Device interface, the drivers (the framed protocol over a
+serial or USB link), connect.py (the bench device from --device), fixture identities and the
+device verdicts. The emulated device, the device side of the protocol, is in `emulator/`."""

@@ -1,5 +1,6 @@
 """Open the bench device from a transport spec: emulated (in memory, over a pty, over emulated
-USB) or real (a serial port, a USB VID:PID)."""
+USB) or real (a serial port, a USB VID:PID). It joins the two sides: the drivers in
+harness/device/ and, for the emulated transports, the emulator behind them."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from harness.device.emulated import EmulatedDevice
-from harness.device.firmware import Firmware
+from harness.device.emulator.device import EmulatedDevice
+from harness.device.emulator.firmware import Firmware
+from harness.device.emulator.pty_host import PtyHost
+from harness.device.emulator.usb_backend import EmulatedGadget, EmulatedUsbBackend
+from harness.device.framed import BOOT_TIMEOUT, COMMAND_TIMEOUT, FramedDevice
 from harness.device.identity import DeviceIdentity, fixture_devices
 from harness.device.interface import Device
-from harness.device.pty_host import PtyHost
-from harness.device.remote import FramedDevice
 from harness.device.serial_link import SerialLink
-from harness.device.usb_emulated import EmulatedGadget, EmulatedUsbBackend
 from harness.device.usb_link import UsbLink
 from harness.evidence import Evidence
 
@@ -39,7 +40,9 @@ class Cable(Protocol):
 
 @dataclass
 class BenchDevice:
-    """A device opened for a scenario, with what is behind it when it is emulated."""
+    """A device opened for a scenario, with what is behind it: when it is emulated, the
+    EmulatedDevice, its firmware (pty, usb) and the cable the bench can pull; over USB, the link
+    (whose serial-number string descriptor the device scenarios check)."""
 
     device: Device
     transport: str
@@ -51,9 +54,11 @@ class BenchDevice:
 
     @property
     def real(self) -> bool:
+        """A real device (serial or USB), whose identity the bench cannot choose."""
         return self.emulated is None
 
     def close(self) -> None:
+        """Close the device and stop what serves it."""
         for step in reversed(self._cleanup):
             step()
 
@@ -80,8 +85,12 @@ def check_transport(spec: str) -> Transport:
         vid, _, tail = rest.partition(":")
         pid, _, serial = tail.partition(":")
         try:
-            return Transport("usb-device", vid=int(vid, 16), pid=int(pid, 16),
-                             serial_number=serial or None)  # fmt: skip
+            return Transport(
+                kind="usb-device",
+                vid=int(vid, 16),
+                pid=int(pid, 16),
+                serial_number=serial or None,
+            )
         except ValueError:
             raise TransportSpecError(
                 f"--device {spec!r}: VID and PID are hex numbers, e.g. usb:1209:0001"
@@ -92,31 +101,50 @@ def check_transport(spec: str) -> Transport:
 
 
 def connect(
-    spec: str, identity: DeviceIdentity, evidence: Evidence, timeout: float = 5.0
+    spec: str,
+    identity: DeviceIdentity,
+    evidence: Evidence,
+    timeout: float = COMMAND_TIMEOUT,
+    boot_timeout: float = BOOT_TIMEOUT,
 ) -> BenchDevice:
     """Open a device. `spec`: memory | pty | usb (emulated `identity`), serial:<port or URL>,
     usb:<vid>:<pid>[:<serial>] (hex ids; a real device, which reports its own identity)."""
     transport = check_transport(spec)
     if transport.kind == "serial":
-        device = FramedDevice(SerialLink(transport.port), timeout, evidence)
-        return BenchDevice(device, spec, _cleanup=[device.close])
+        device = FramedDevice(SerialLink(transport.port), timeout, evidence, boot_timeout)
+        return BenchDevice(device=device, transport=spec, _cleanup=[device.close])
     if transport.kind == "usb-device":
         link = UsbLink(transport.vid, transport.pid, transport.serial_number)
-        device = FramedDevice(link, timeout, evidence)
-        return BenchDevice(device, spec, usb_link=link, _cleanup=[device.close])
+        device = FramedDevice(link, timeout, evidence, boot_timeout)
+        return BenchDevice(device=device, transport=spec, usb_link=link, _cleanup=[device.close])
     emulated = EmulatedDevice(identity)
     if spec == "memory":
-        return BenchDevice(emulated, spec, emulated)
+        return BenchDevice(device=emulated, transport=spec, emulated=emulated)
     firmware = Firmware(emulated)
     if spec == "pty":
         host = PtyHost(firmware).start()
-        device = FramedDevice(SerialLink(host.port), timeout, evidence)
-        return BenchDevice(device, spec, emulated, firmware, None, host, [host.stop, device.close])
+        device = FramedDevice(SerialLink(host.port), timeout, evidence, boot_timeout)
+        return BenchDevice(
+            device=device,
+            transport=spec,
+            emulated=emulated,
+            firmware=firmware,
+            cable=host,
+            _cleanup=[host.stop, device.close],
+        )
     gadget = EmulatedGadget(firmware, EMULATED_VID, EMULATED_PID, identity.serial_number)
     bus = EmulatedUsbBackend([gadget])
     link = UsbLink(EMULATED_VID, EMULATED_PID, identity.serial_number, bus)
-    device = FramedDevice(link, timeout, evidence)
-    return BenchDevice(device, spec, emulated, firmware, link, gadget, [device.close])
+    device = FramedDevice(link, timeout, evidence, boot_timeout)
+    return BenchDevice(
+        device=device,
+        transport=spec,
+        emulated=emulated,
+        firmware=firmware,
+        usb_link=link,
+        cable=gadget,
+        _cleanup=[device.close],
+    )
 
 
 def emulated_on_pty(name: str, port: Path) -> PtyHost:

@@ -1,5 +1,6 @@
 """Frames of the bioharness device protocol (docs/device-protocol.md): one JSON line each,
-followed by `*` and the CRC-32 of the JSON in 8 hex digits."""
+followed by `*` and the CRC-32 of the JSON in 8 hex digits. Both sides use them: the framed
+driver and the emulated firmware."""
 
 from __future__ import annotations
 

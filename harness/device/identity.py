@@ -1,4 +1,5 @@
-"""Fixture device identities (`fixtures/devices.json`) and the server state each one expects."""
+"""Fixture device identities (`fixtures/devices.json`) and the server state each one expects:
+the identities the emulated device plays and a real bench device stands in for."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The one interface every device implements: emulated in memory, over serial, over USB."""
+"""The one interface every device implements (emulated in memory, or driven over serial or USB),
+and the DeviceError family every implementation raises."""
 
 from __future__ import annotations
 
@@ -14,9 +15,7 @@ from harness.pki import certs
 
 # What a bench may lack; scenarios that need one are skipped, saying why.
 CLOCK_CONTROL = "clock_control"
-REBOOT = "reboot"
-CAPTURE = "capture"
-KNOWN_CAPABILITIES = frozenset({CLOCK_CONTROL, REBOOT, CAPTURE})
+KNOWN_CAPABILITIES = frozenset({CLOCK_CONTROL})
 
 
 class DeviceError(Exception):
@@ -32,7 +31,7 @@ class DeviceDisconnected(DeviceError):
 
 
 class DeviceRefused(DeviceError):
-    """The device answered the command with an error."""
+    """The device refused the command (over a link: it answered with an error)."""
 
 
 @dataclass(frozen=True)
@@ -56,10 +55,11 @@ class DeviceInfo:
 class Device(ABC):
     """A biometric device: identity, key store (sign, CSR, install), clock, capture, reboot.
 
-    Every call is bounded by a timeout; transport failures raise DeviceError subclasses.
+    Whatever the implementation, a command the device refuses raises DeviceRefused; over a link,
+    a silent device raises DeviceTimeout and a lost one DeviceDisconnected.
     """
 
-    capabilities: frozenset[str] = frozenset()
+    capabilities: frozenset[str] = frozenset()  # what the bench may do (of KNOWN_CAPABILITIES)
 
     @property
     @abstractmethod
@@ -75,11 +75,11 @@ class Device(ABC):
 
     @abstractmethod
     def create_csr(self, bits: int = 2048) -> x509.CertificateSigningRequest:
-        """Make a fresh key, kept pending, and return its CSR."""
+        """Make a fresh key, kept pending, and return its CSR; DeviceRefused for a bad size."""
 
     @abstractmethod
     def install_certificate(self, cert: x509.Certificate) -> None:
-        """Switch to the pending key, which `cert` must certify."""
+        """Switch to the pending key, which `cert` must certify (else DeviceRefused)."""
 
     @abstractmethod
     def now(self) -> dt.datetime:

@@ -1,11 +1,12 @@
-"""The serial transport: a pyserial port (a real one, or a pty serving emulated firmware)."""
+"""Driver side: the serial transport, a pyserial port (a real one, or a pty serving the
+emulated firmware)."""
 
 from __future__ import annotations
 
 import serial
 
 from harness.device.interface import DeviceDisconnected, DeviceTimeout
-from harness.device.remote import Link
+from harness.device.link import Link
 
 
 class SerialLink(Link):

@@ -1,4 +1,5 @@
-"""The USB transport: bulk endpoints carrying protocol frames, found by VID/PID and serial."""
+"""Driver side: the USB transport, bulk endpoints carrying protocol frames, found by VID/PID and
+serial number (on a real bus through libusb, or on the emulated bus)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import usb.core
 import usb.util
 
 from harness.device.interface import DeviceDisconnected, DeviceTimeout
-from harness.device.remote import Link
+from harness.device.link import Link
 
 READ_SIZE = 4096  # bytes asked per bulk read: several packets, frames are reassembled by lines
 

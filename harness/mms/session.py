@@ -8,7 +8,7 @@ from typing import Any
 
 from cryptography import x509
 
-from harness.device.emulated import EmulatedDevice
+from harness.device.emulator.device import EmulatedDevice
 from harness.device.identity import fixture_devices
 from harness.device.interface import Device
 from harness.jose.jws import Signer, sign

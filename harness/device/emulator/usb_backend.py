@@ -1,7 +1,9 @@
-"""An emulated USB bus for pyusb: gadgets whose bulk endpoints carry firmware frames.
+"""Emulator side: an emulated USB bus for pyusb, whose gadgets carry the emulated firmware's
+frames on their bulk endpoints.
 
 It implements pyusb's backend interface, so the real `usb.core` (find by VID/PID, descriptors,
-string descriptors, bulk transfers) runs against it with no libusb and no hardware.
+string descriptors, bulk transfers) and the USB driver run against it with no libusb and no
+hardware. Like libusb, it fails with usb.core.USBError; the driver turns that into DeviceError.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from typing import Any
 import usb.backend
 import usb.core
 
-from harness.device.firmware import Firmware
-from harness.device.framing import FrameError, LineBuffer
+from harness.device.emulator.firmware import Firmware, FirmwareSession
 
 EP_OUT, EP_IN = 0x01, 0x81
 GET_DESCRIPTOR, STRING = 6, 3
 LANGID_EN_US = 0x0409
+ADDRESS = 1  # every gadget's bus address and port number
+MANUFACTURER, PRODUCT = "Bioharness", "Emulated biometric device"
 
 
 class EmulatedGadget:
@@ -29,38 +32,55 @@ class EmulatedGadget:
     `unplug()` makes it vanish from the bus and fail every transfer; `plug_in()` brings it back.
     """
 
-    def __init__(
-        self,
-        firmware: Firmware,
-        vid: int,
-        pid: int,
-        serial_number: str,
-        manufacturer: str = "Bioharness",
-        product: str = "Emulated biometric device",
-        address: int = 1,
-    ) -> None:
-        self.firmware = firmware
+    def __init__(self, firmware: Firmware, vid: int, pid: int, serial_number: str) -> None:
         self.plugged = True
-        self.strings = {1: manufacturer, 2: product, 3: serial_number}
+        self.strings = {1: MANUFACTURER, 2: PRODUCT, 3: serial_number}
         self.device_descriptor = SimpleNamespace(
-            bLength=18, bDescriptorType=1, bcdUSB=0x0200, bDeviceClass=0xFF,
-            bDeviceSubClass=0, bDeviceProtocol=0, bMaxPacketSize0=64, idVendor=vid,
-            idProduct=pid, bcdDevice=0x0100, iManufacturer=1, iProduct=2, iSerialNumber=3,
-            bNumConfigurations=1, address=address, bus=1, port_number=address,
-            port_numbers=(address,), speed=3,
-        )  # fmt: skip
+            bLength=18,
+            bDescriptorType=1,
+            bcdUSB=0x0200,
+            bDeviceClass=0xFF,
+            bDeviceSubClass=0,
+            bDeviceProtocol=0,
+            bMaxPacketSize0=64,
+            idVendor=vid,
+            idProduct=pid,
+            bcdDevice=0x0100,
+            iManufacturer=1,
+            iProduct=2,
+            iSerialNumber=3,
+            bNumConfigurations=1,
+            address=ADDRESS,
+            bus=1,
+            port_number=ADDRESS,
+            port_numbers=(ADDRESS,),
+            speed=3,
+        )
         self.config_descriptor = SimpleNamespace(
-            bLength=9, bDescriptorType=2, wTotalLength=32, bNumInterfaces=1,
-            bConfigurationValue=1, iConfiguration=0, bmAttributes=0x80, bMaxPower=50,
+            bLength=9,
+            bDescriptorType=2,
+            wTotalLength=32,
+            bNumInterfaces=1,
+            bConfigurationValue=1,
+            iConfiguration=0,
+            bmAttributes=0x80,
+            bMaxPower=50,
             extra_descriptors=[],
-        )  # fmt: skip
+        )
         self.interface_descriptor = SimpleNamespace(
-            bLength=9, bDescriptorType=4, bInterfaceNumber=0, bAlternateSetting=0,
-            bNumEndpoints=2, bInterfaceClass=0xFF, bInterfaceSubClass=0, bInterfaceProtocol=0,
-            iInterface=0, extra_descriptors=[],
-        )  # fmt: skip
+            bLength=9,
+            bDescriptorType=4,
+            bInterfaceNumber=0,
+            bAlternateSetting=0,
+            bNumEndpoints=2,
+            bInterfaceClass=0xFF,
+            bInterfaceSubClass=0,
+            bInterfaceProtocol=0,
+            iInterface=0,
+            extra_descriptors=[],
+        )
         self.endpoints = [_bulk_endpoint(EP_OUT), _bulk_endpoint(EP_IN)]
-        self._incoming = LineBuffer()
+        self._session = FirmwareSession(firmware)
         self._outgoing = bytearray()
         self._ready = threading.Condition()
 
@@ -76,17 +96,12 @@ class EmulatedGadget:
         self.plugged = True
 
     def receive(self, data: bytes) -> None:
-        """Bytes written to the OUT endpoint; complete frames go to the firmware."""
-        try:
-            lines = self._incoming.feed(data)
-        except FrameError:
-            return
-        for line in lines:
-            answer = self.firmware.handle(line)
-            if answer is not None:
-                with self._ready:
-                    self._outgoing.extend(answer)
-                    self._ready.notify_all()
+        """Bytes written to the OUT endpoint; the firmware's answers wait on the IN endpoint."""
+        answer = self._session.feed(data)
+        if answer:
+            with self._ready:
+                self._outgoing.extend(answer)
+                self._ready.notify_all()
 
     def send(self, size: int, timeout: float) -> bytes:
         """Up to `size` bytes from the IN endpoint, waiting up to `timeout` seconds."""
@@ -103,16 +118,23 @@ class EmulatedGadget:
 
 def _bulk_endpoint(address: int) -> SimpleNamespace:
     return SimpleNamespace(
-        bLength=7, bDescriptorType=5, bEndpointAddress=address, bmAttributes=2,
-        wMaxPacketSize=512, bInterval=0, bRefresh=0, bSynchAddress=0, extra_descriptors=[],
-    )  # fmt: skip
+        bLength=7,
+        bDescriptorType=5,
+        bEndpointAddress=address,
+        bmAttributes=2,
+        wMaxPacketSize=512,
+        bInterval=0,
+        bRefresh=0,
+        bSynchAddress=0,
+        extra_descriptors=[],
+    )
 
 
 class EmulatedUsbBackend(usb.backend.IBackend):
     """pyusb backend over a list of emulated gadgets."""
 
-    def __init__(self, gadgets: list[EmulatedGadget] | None = None) -> None:
-        self.gadgets = list(gadgets or [])
+    def __init__(self, gadgets: list[EmulatedGadget]) -> None:
+        self.gadgets = list(gadgets)
 
     @staticmethod
     def _alive(dev: EmulatedGadget) -> EmulatedGadget:
@@ -171,7 +193,7 @@ class EmulatedUsbBackend(usb.backend.IBackend):
         self, dev_handle: EmulatedGadget, ep: int, intf: int, buff: Any, timeout: int
     ) -> int:
         data = self._alive(dev_handle).send(len(buff), timeout / 1000)
-        self._alive(dev_handle)
+        self._alive(dev_handle)  # unplugged while the read waited
         if not data:
             raise usb.core.USBTimeoutError("Operation timed out", errno=errno.ETIMEDOUT)
         buff[: len(data)] = array.array("B", data)

@@ -1,4 +1,5 @@
-"""A device reached over a byte link (serial or USB) with the framed protocol."""
+"""Driver side: a Device reached over a byte Link (serial or USB) with the framed protocol
+(docs/device-protocol.md)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import base64
 import datetime as dt
 import threading
 import time
-from abc import ABC, abstractmethod
 from typing import Any
 
 from cryptography import x509
@@ -20,26 +20,12 @@ from harness.device.interface import (
     DeviceRefused,
     DeviceTimeout,
 )
+from harness.device.link import Link
 from harness.evidence import Evidence
 from harness.pki import certs
 
-
-class Link(ABC):
-    """A byte pipe to a device: write, read what has arrived, reconnect after an unplug."""
-
-    @abstractmethod
-    def write(self, data: bytes, timeout: float) -> None: ...
-
-    @abstractmethod
-    def read(self, timeout: float) -> bytes:
-        """Bytes that arrived within `timeout` (possibly none)."""
-
-    @abstractmethod
-    def reconnect(self) -> None:
-        """Open the device again; DeviceDisconnected if it is not there."""
-
-    def close(self) -> None:  # noqa: B027 - a link may hold nothing to release
-        """Release the port or handle."""
+COMMAND_TIMEOUT = 5.0  # seconds a device gets to answer one command, unless the bench says
+BOOT_TIMEOUT = 10.0  # seconds a device gets to answer after a (re)boot, unless the bench says
 
 
 class FramedDevice(Device):
@@ -53,9 +39,9 @@ class FramedDevice(Device):
     def __init__(
         self,
         link: Link,
-        timeout: float = 5.0,
+        timeout: float = COMMAND_TIMEOUT,
         evidence: Evidence | None = None,
-        boot_timeout: float = 10.0,
+        boot_timeout: float = BOOT_TIMEOUT,
     ) -> None:
         self.link = link
         self.timeout = timeout

@@ -1,4 +1,5 @@
-"""Serve emulated firmware on a real pseudo-terminal, so pyserial talks to it as to a device."""
+"""Emulator side: serve the emulated firmware on a real pseudo-terminal, so the serial driver
+(pyserial) talks to it as to a device."""
 
 from __future__ import annotations
 
@@ -12,8 +13,7 @@ import threading
 import tty
 from pathlib import Path
 
-from harness.device.firmware import Firmware
-from harness.device.framing import FrameError, LineBuffer
+from harness.device.emulator.firmware import Firmware, FirmwareSession
 
 
 class PtyHost:
@@ -36,6 +36,7 @@ class PtyHost:
         self._master = self._slave = -1
 
     def start(self) -> PtyHost:
+        """Open a pty, point `port` at it and serve the firmware on it."""
         self._master, self._slave = pty.openpty()
         tty.setraw(self._slave)  # no line discipline: frames pass byte for byte
         tty.setraw(self._master)
@@ -49,7 +50,7 @@ class PtyHost:
         return self
 
     def _serve(self) -> None:
-        buffer = LineBuffer()
+        session = FirmwareSession(self.firmware)  # a new pty is a new connection
         while not self._stop.is_set():
             ready, _, _ = select.select([self._master], [], [], 0.05)
             if not ready:
@@ -58,14 +59,9 @@ class PtyHost:
                 chunk = os.read(self._master, 65536)
             except OSError:
                 return
-            try:
-                lines = buffer.feed(chunk)
-            except FrameError:
-                continue
-            for line in lines:
-                answer = self.firmware.handle(line)
-                if answer is not None:
-                    os.write(self._master, answer)
+            answer = session.feed(chunk)
+            if answer:
+                os.write(self._master, answer)
 
     def unplug(self) -> None:
         """Stop serving and close both ends: the port fails and cannot be opened."""

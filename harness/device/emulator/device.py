@@ -1,4 +1,5 @@
-"""An emulated biometric device: identity, key store, clock and sensor, all in memory."""
+"""Emulator side: an emulated biometric device (identity, key store, clock and sensor, all in
+memory). Like every Device it raises only the DeviceError family."""
 
 from __future__ import annotations
 
@@ -12,24 +13,22 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from harness.clock import Clock, OffsetClock
+from harness.clock import OffsetClock
 from harness.device.identity import DeviceIdentity
-from harness.device.interface import CAPTURE, CLOCK_CONTROL, REBOOT, Device, DeviceInfo
+from harness.device.interface import CLOCK_CONTROL, Device, DeviceInfo, DeviceRefused
 from harness.pki import certs
-from harness.pki.material import FixturePki, fixture_pki
+from harness.pki.material import fixture_pki
 
 
 class EmulatedDevice(Device):
     """A device whose key and certificate start as the fixture ones and can be rotated."""
 
-    capabilities = frozenset({CLOCK_CONTROL, REBOOT, CAPTURE})
+    capabilities = frozenset({CLOCK_CONTROL})
 
-    def __init__(
-        self, identity: DeviceIdentity, pki: FixturePki | None = None, clock: Clock | None = None
-    ) -> None:
-        pki = pki or fixture_pki()
+    def __init__(self, identity: DeviceIdentity) -> None:
+        pki = fixture_pki()
         self.fixture = identity
-        self._clock = OffsetClock(clock)
+        self._clock = OffsetClock()
         self._key = pki.key(identity.pki)
         self._chain = [pki.cert(identity.pki), pki.cert("device-ca")]
         self._pending: certs.RsaKey | None = None
@@ -38,10 +37,16 @@ class EmulatedDevice(Device):
     def identity(self) -> DeviceInfo:
         f = self.fixture
         return DeviceInfo(
-            serial_number=f.serial_number, make=f.make, model_id=f.model_id,
-            provider_id=f.provider_id, bio_type=f.bio_type, device_sub_type=f.device_sub_type,
-            purpose=f.purpose, certification_level=f.certification_level, firmware=f.firmware,
-        )  # fmt: skip
+            serial_number=f.serial_number,
+            make=f.make,
+            model_id=f.model_id,
+            provider_id=f.provider_id,
+            bio_type=f.bio_type,
+            device_sub_type=f.device_sub_type,
+            purpose=f.purpose,
+            certification_level=f.certification_level,
+            firmware=f.firmware,
+        )
 
     def sign_bytes(self, data: bytes) -> bytes:
         return self._key.sign(data, padding.PKCS1v15(), hashes.SHA256())
@@ -50,14 +55,17 @@ class EmulatedDevice(Device):
         return list(self._chain)
 
     def create_csr(self, bits: int = 2048) -> x509.CertificateSigningRequest:
-        self._pending = certs.new_rsa_key(bits)
+        try:
+            self._pending = certs.new_rsa_key(bits)
+        except ValueError as exc:  # a key size the device cannot make
+            raise DeviceRefused(str(exc)) from exc
         return certs.build_csr(self._pending, self.fixture.serial_number)
 
     def install_certificate(self, cert: x509.Certificate) -> None:
         if self._pending is None:
-            raise ValueError("no key is pending: create a CSR first")
+            raise DeviceRefused("no key is pending: create a CSR first")
         if not certs.same_public_key(cert.public_key(), self._pending.public_key()):
-            raise ValueError("the certificate does not carry the pending key")
+            raise DeviceRefused("the certificate does not carry the pending key")
         self._key, self._pending = self._pending, None
         self._chain = [cert, *self._chain[1:]]
 

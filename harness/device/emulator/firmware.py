@@ -1,4 +1,5 @@
-"""The emulated device's firmware: answers protocol frames from a Device, with fault knobs.
+"""Emulator side: the emulated device's firmware, which answers protocol frames from a Device
+(with fault knobs), and the session that turns a connection's bytes into answer bytes.
 
 It is what a pty or an emulated USB gadget serves, so the serial and USB transports are tested
 end to end against the same behaviour a real device's firmware must have.
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from harness.device import framing
-from harness.device.interface import Device
+from harness.device.interface import Device, DeviceError
 from harness.pki import certs
 
 
@@ -60,7 +61,7 @@ class Firmware:
         try:
             with self._lock:
                 result = self._commands[command](request.get("args") or {})
-        except (KeyError, ValueError, TypeError) as exc:
+        except (DeviceError, KeyError, ValueError, TypeError) as exc:  # refused, or bad args
             return framing.encode({"seq": seq, "ok": False, "error": f"{command}: {exc}"})
         return framing.encode({"seq": seq, "ok": True, "result": result})
 
@@ -77,3 +78,24 @@ class Firmware:
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+class FirmwareSession:
+    """One connection to `firmware`: the bytes a host receives in, the answer bytes out.
+
+    Requests may arrive split across chunks or several in one; bytes that run past the
+    LineBuffer limit without a frame terminator are dropped unanswered.
+    """
+
+    def __init__(self, firmware: Firmware) -> None:
+        self._firmware = firmware
+        self._lines = framing.LineBuffer()
+
+    def feed(self, chunk: bytes) -> bytes:
+        """The answers to the requests that `chunk` completes (b"" when there are none)."""
+        try:
+            lines = self._lines.feed(chunk)
+        except framing.FrameError:
+            return b""
+        answers = (self._firmware.handle(line) for line in lines)
+        return b"".join(answer for answer in answers if answer is not None)
