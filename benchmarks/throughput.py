@@ -1,4 +1,4 @@
-"""Benchmark the JOSE core and the reference MMS; write reports/bench.json (`make bench`).
+"""Benchmark the JOSE core and the reference MMS; write reports/perf.json (`make perf`).
 
 Measures only; nothing here asserts a speed. Load stays on loopback, bounded in count and time.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from harness.device.emulated import EmulatedDevice
+from harness.device.emulator.device import EmulatedDevice
 from harness.device.identity import fixture_devices
 from harness.jose.jws import Signer, sign, verify
 from harness.mms.requests import MdsInfo, base_payload
@@ -23,7 +23,7 @@ from harness.pki.material import fixture_pki
 from harness.pki.trust import TrustStore
 from harness.servers.mms.embedded import embedded_mms, reference_service
 
-OUT = Path(__file__).resolve().parents[1] / "reports" / "bench.json"
+OUT = Path(__file__).resolve().parents[1] / "reports" / "perf.json"
 
 
 def rate(action, seconds: float = 1.0, limit: int = 100_000) -> float:
