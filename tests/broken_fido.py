@@ -21,16 +21,16 @@ from tests.variant import Expectation, variant_factory
 class NoSkewCheck(FidoService):
     """Accepts a device signature however far the device clock is off."""
 
-    def check_clock(self, created_ms: int) -> None:
+    def validate_clock(self, created_ms: int) -> None:
         return None
 
 
 class SkewCheckAheadOnly(FidoService):
     """Refuses a device clock that is ahead, but not one that is behind."""
 
-    def check_clock(self, created_ms: int) -> None:
+    def validate_clock(self, created_ms: int) -> None:
         if created_ms > protocol.epoch_millis(self.clock.now()):
-            super().check_clock(created_ms)
+            super().validate_clock(created_ms)
 
 
 class IgnoresAccept(FidoService):
@@ -60,9 +60,9 @@ class ForbiddenAnswered401(FidoService):
 class WrongWwwAuthenticate(FidoService):
     """Says the signature expired in words of its own."""
 
-    def check_clock(self, created_ms: int) -> None:
+    def validate_clock(self, created_ms: int) -> None:
         try:
-            super().check_clock(created_ms)
+            super().validate_clock(created_ms)
         except Refusal as refusal:
             raise Refusal(
                 401, refusal.reason, {"WWW-Authenticate": 'JWS error="expired"'}
@@ -79,7 +79,7 @@ class ListsTimedOutOperations(FidoService):
 class AllowsDuplicateNames(FidoService):
     """Renames dispatch targets to a name the user's other device already uses."""
 
-    def check_name_free(self, target: TargetRecord, device_id: str, name: str) -> None:
+    def validate_name_free(self, target: TargetRecord, device_id: str, name: str) -> None:
         return None
 
 
@@ -111,40 +111,40 @@ class AcceptsNonIntegerTime(FidoService):
     """Takes any JSON number as creationTimeInEpochMillis: a fraction, and NaN, which then
     passes its clock check."""
 
-    def check_creation_time(self, created: Any) -> None:
+    def validate_creation_time(self, created: Any) -> None:
         if not isinstance(created, int | float) or isinstance(created, bool):
-            super().check_creation_time(created)
+            super().validate_creation_time(created)
 
 
 class CoercesTimeStrings(FidoService):
     """Takes creationTimeInEpochMillis given as a string of digits."""
 
-    def check_creation_time(self, created: Any) -> None:
+    def validate_creation_time(self, created: Any) -> None:
         if not (isinstance(created, str) and created.isdigit()):
-            super().check_creation_time(created)
+            super().validate_creation_time(created)
 
-    def check_clock(self, created_ms: int) -> None:
-        super().check_clock(int(created_ms))
+    def validate_clock(self, created_ms: int) -> None:
+        super().validate_clock(int(created_ms))
 
 
 class RequestIdOptional(FidoService):
     """Takes a payload without requestId."""
 
-    def check_payload_fields(self, payload: Any, id_field: str) -> None:
+    def validate_payload_fields(self, payload: Any, id_field: str) -> None:
         if isinstance(payload, dict):
             payload.setdefault("requestId", "none given")
-        super().check_payload_fields(payload, id_field)
+        super().validate_payload_fields(payload, id_field)
 
 
 class LooseIdTypes(FidoService):
     """Takes the dispatch target id and requestId in any JSON type, as their JSON text."""
 
-    def check_payload_fields(self, payload: Any, id_field: str) -> None:
+    def validate_payload_fields(self, payload: Any, id_field: str) -> None:
         if isinstance(payload, dict):
             for name in (id_field, "requestId"):
                 if name in payload and not isinstance(payload[name], str):
                     payload[name] = json.dumps(payload[name])
-        super().check_payload_fields(payload, id_field)
+        super().validate_payload_fields(payload, id_field)
 
 
 class OperationDefaultsToUpdate(FidoService):
@@ -160,10 +160,10 @@ class OperationDefaultsToUpdate(FidoService):
 class CrashesOnNonObjectPayload(FidoService):
     """Fails with 500 on a signed payload that is not a JSON object."""
 
-    def check_payload_fields(self, payload: Any, id_field: str) -> None:
+    def validate_payload_fields(self, payload: Any, id_field: str) -> None:
         if not isinstance(payload, dict):
             raise RuntimeError("payload is not a dict")
-        super().check_payload_fields(payload, id_field)
+        super().validate_payload_fields(payload, id_field)
 
 
 class UpdateClearsTarget(FidoService):
@@ -258,10 +258,12 @@ OUTSIDE = (
 )
 EXPECTED: dict[str, Expectation] = {
     "no_skew_check": (
-        [(OUTSIDE, "ahead"), (OUTSIDE, "behind")], [(INSIDE, None), (INSIDE_DELETE, None)]
+        [(OUTSIDE, "ahead"), (OUTSIDE, "behind")],
+        [(INSIDE, None), (INSIDE_DELETE, None)],
     ),
     "skew_check_ahead_only": (
-        [(OUTSIDE, "behind")], [(OUTSIDE, "ahead"), (INSIDE, None), (INSIDE_DELETE, None)]
+        [(OUTSIDE, "behind")],
+        [(OUTSIDE, "ahead"), (INSIDE, None), (INSIDE_DELETE, None)],
     ),
     "ignores_accept": (
         [('An Accept header of "<accept>" is not acceptable', None)],
@@ -272,14 +274,18 @@ EXPECTED: dict[str, Expectation] = {
         [("A dispatch target of another device is forbidden", None)],
     ),
     "forbidden_answered_401": (
-        [("A dispatch target of another device is forbidden", None),
-         ("A modification signed by another device's dispatch target is forbidden", None)],
+        [
+            ("A dispatch target of another device is forbidden", None),
+            ("A modification signed by another device's dispatch target is forbidden", None),
+        ],
         [(GET_200, None)],
     ),
     "wrong_www_authenticate": ([(OUTSIDE, None)], [(INSIDE, None)]),
     "lists_timed_out_operations": (
-        [("Only live, unredeemed operations are listed", None),
-         ("An operation disappears once it times out", None)],
+        [
+            ("Only live, unredeemed operations are listed", None),
+            ("An operation disappears once it times out", None),
+        ],
         [(GET_200, None)],
     ),
     "allows_duplicate_names": (
@@ -299,19 +305,27 @@ EXPECTED: dict[str, Expectation] = {
     ),
     "request_id_optional": (_rows("no requestId"), [(GET_200, None), *_rows("requestId null")]),
     "loose_id_types": (
-        [(GET_400, "requestId a number"), (GET_400, "requestId an array"),
-         (PATCH_400, "requestId an object"), (OOB_400, "requestId an object")],
+        [
+            (GET_400, "requestId a number"),
+            (GET_400, "requestId an array"),
+            (PATCH_400, "requestId an object"),
+            (OOB_400, "requestId an object"),
+        ],
         [(GET_200, None), *_rows("no requestId")],
     ),
     "operation_defaults_to_update": (
-        [(PATCH_400, "no operation"), (PATCH_400, "operation a number"),
-         (PATCH_400, "operation an array")],
+        [
+            (PATCH_400, "no operation"),
+            (PATCH_400, "operation a number"),
+            (PATCH_400, "operation an array"),
+        ],
         [(PATCH_400, "no requestId"), (GET_200, None)],
     ),
     "crashes_on_non_object_payload": (
-        _rows("payload a JSON array") + _rows("payload a JSON number"), [(GET_200, None)]
+        _rows("payload a JSON array") + _rows("payload a JSON number"),
+        [(GET_200, None)],
     ),
     "update_clears_target": ([(NAME_ONLY, None)], [(TARGET_ONLY, None)]),
     "update_renames_on_retarget": ([(TARGET_ONLY, None)], [(NAME_ONLY, None)]),
     "unknown_target_crashes": ([(UNKNOWN_TARGET, None)], [(GET_200, None)]),
-}  # fmt: skip
+}

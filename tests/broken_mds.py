@@ -110,8 +110,7 @@ EXPECTED: dict[str, Expectation] = {
     "signs_with_another_key": ([(REQUESTS, None)], []),
     "fetches_certificate_every_time": ([(CERT_ONCE, None)], [(REQUESTS, None)]),
     "keeps_its_own_clock": (
-        [("A device whose clock starts <amount> <unit> <direction> adopts the server time",
-          None)],
+        [("A device whose clock starts <amount> <unit> <direction> adopts the server time", None)],
         [(REQUESTS, None)],
     ),
-}  # fmt: skip
+}

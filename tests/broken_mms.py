@@ -40,9 +40,9 @@ class TrustsAnyChain(MmsService):
 class WrongCodeForUnlisted(MmsService):
     """Answers -101 instead of -102 for a device that is not whitelisted."""
 
-    def check_device(self, request: dict[str, Any]) -> DeviceRecord:
+    def validate_device(self, request: dict[str, Any]) -> DeviceRecord:
         try:
-            return super().check_device(request)
+            return super().validate_device(request)
         except MmsError as exc:
             if exc.code == ResponseCode.INVALID_DEVICE:
                 raise MmsError(ResponseCode.INVALID_DEVICE_CODE, exc.detail) from exc
@@ -211,23 +211,23 @@ class OneCodeForEveryDevice(MmsService):
 class AcceptsAnyRegisteredCode(MmsService):
     """Takes the device code of any registered device as the device's own."""
 
-    def check_device(self, request: dict[str, Any]) -> DeviceRecord:
+    def validate_device(self, request: dict[str, Any]) -> DeviceRecord:
         codes = {d.device_code for d in fixture_devices().values() if d.device_code}
         if request.get("deviceCodeUUID") in codes:
             request = {**request, "deviceCodeUUID": ""}
-        return super().check_device(request)
+        return super().validate_device(request)
 
 
 class FillsMissingClaims(MmsService):
     """Takes a modelID / devicePurpose of another JSON type as the whitelist's value."""
 
-    def check_device(self, request: dict[str, Any]) -> DeviceRecord:
+    def validate_device(self, request: dict[str, Any]) -> DeviceRecord:
         record = self.registry.get(str(request.get("serialNumber", "")))
         if record is not None:
             for field, value in (("modelID", record.model_id), ("devicePurpose", record.purpose)):
                 if field in request and not isinstance(request[field], str):
                     request[field] = value
-        return super().check_device(request)
+        return super().validate_device(request)
 
 
 class UnwrapsPayloads(MmsService):
@@ -321,8 +321,12 @@ VALIDITY = "The snapshot stays valid into the future"
 THUMBPRINT = "The snapshot's thumbprint is the one of the current encryption certificate"
 EXPECTED: dict[str, Expectation] = {
     "trusts_any_chain": (
-        [(TRUST, "self-signed"), (TRUST, "untrusted CA"), (TRUST, "lying about its issuer"),
-         (MUTATION, "untrusted chain")],
+        [
+            (TRUST, "self-signed"),
+            (TRUST, "untrusted CA"),
+            (TRUST, "lying about its issuer"),
+            (MUTATION, "untrusted chain"),
+        ],
         [(TRUST_102, "expired"), (SIGNED, None)],
     ),
     "wrong_code_for_unlisted": (
@@ -367,12 +371,16 @@ EXPECTED: dict[str, Expectation] = {
     ),
     "gives_registration_devices_the_certificate": (
         [("A Registration device is told it needs no encryption certificate", None)],
-        [("An Auth device gets the encryption certificate with every field of section 2.2",
-          None)],
+        [("An Auth device gets the encryption certificate with every field of section 2.2", None)],
     ),
     "leaks_device_data_on_102": (
-        [(CODE_102, "face-unlisted"), (CODE_102, "finger-lapsed"), (SNAP_102, None),
-         (TRUST_102, "expired"), (REQUIRED, "serialNumber")],
+        [
+            (CODE_102, "face-unlisted"),
+            (CODE_102, "finger-lapsed"),
+            (SNAP_102, None),
+            (TRUST_102, "expired"),
+            (REQUIRED, "serialNumber"),
+        ],
         [(CODE_101, None), (SIGNED, None)],
     ),
     "flags_contradict_102": (
@@ -388,18 +396,28 @@ EXPECTED: dict[str, Expectation] = {
         [(ROT_FAIL, "RSA-1024"), (ROTATION, None)],
     ),
     "reads_device_info_unverified": (
-        [(REG_PART, "deviceInfo-tampered"), (REG_PART, "deviceInfo-unsigned"),
-         (REG_PART, "deviceInfo-signed by an untrusted CA")],
+        [
+            (REG_PART, "deviceInfo-tampered"),
+            (REG_PART, "deviceInfo-unsigned"),
+            (REG_PART, "deviceInfo-signed by an untrusted CA"),
+        ],
         [(REG_PART, "digitalId"), (REGISTRATION, None)],
     ),
     "reads_digital_id_unverified": (
-        [(REG_PART, "digitalId-tampered"), (REG_PART, "digitalId-unsigned"),
-         (REG_PART, "digitalId-signed by an untrusted CA")],
+        [
+            (REG_PART, "digitalId-tampered"),
+            (REG_PART, "digitalId-unsigned"),
+            (REG_PART, "digitalId-signed by an untrusted CA"),
+        ],
         [(REG_PART, "deviceInfo"), (REGISTRATION, None)],
     ),
     "accepts_another_devices_key": (
-        [(REG_OTHER, "deviceInfo-finger-auth"), (REG_OTHER, "deviceInfo-face-unlisted"),
-         (REG_OTHER, "digitalId-finger-auth"), (REG_OTHER, "digitalId-face-unlisted")],
+        [
+            (REG_OTHER, "deviceInfo-finger-auth"),
+            (REG_OTHER, "deviceInfo-face-unlisted"),
+            (REG_OTHER, "digitalId-finger-auth"),
+            (REG_OTHER, "digitalId-face-unlisted"),
+        ],
         [(REG_PART, None), (REGISTRATION, None)],
     ),
     "one_code_for_every_device": (
@@ -411,8 +429,12 @@ EXPECTED: dict[str, Expectation] = {
         [(CODE_101, None)],
     ),
     "fills_missing_claims": (
-        [(REQUIRED, "modelID-null"), (REQUIRED, "devicePurpose-null"),
-         (REQUIRED, "modelID-a number"), (REQUIRED, "devicePurpose-an array")],
+        [
+            (REQUIRED, "modelID-null"),
+            (REQUIRED, "devicePurpose-null"),
+            (REQUIRED, "modelID-a number"),
+            (REQUIRED, "devicePurpose-an array"),
+        ],
         [(REQUIRED, "serialNumber"), (SNAP_102, None)],
     ),
     "unwraps_payloads": (
@@ -427,4 +449,4 @@ EXPECTED: dict[str, Expectation] = {
         [(TRUST_102, "expired"), (TRUST_102, "not yet valid")],
         [(TRUST, None), (MUTATION, None)],
     ),
-}  # fmt: skip
+}

@@ -44,8 +44,11 @@ def served(*args: str, seconds: float = 600) -> Iterator[Served]:
     """Run `bioharness serve ARGS` for at most `seconds`; stop it on leaving."""
     proc = subprocess.Popen(
         [*CLI, "serve", *args, "--seconds", str(seconds)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         yield Served(proc.stdout.readline(), proc)  # the first line says where it serves

@@ -44,11 +44,14 @@ def run_suite(tmp: Path, module: str, *args: str, timeout: float = 600) -> Suite
     """Run the scenarios of one step module (e.g. steps/test_mms.py) with `args` in a child
     pytest; JUnit XML gives the verdicts."""
     junit = tmp / "junit.xml"
+    command = [sys.executable, "-m", "pytest", module, "-q", *args]
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", module, "-q", f"--junitxml={junit}",
-         f"--summary-dir={tmp}", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-    )  # fmt: skip
+        [*command, f"--junitxml={junit}", f"--summary-dir={tmp}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     passed, failed, skipped = set(), set(), set()
     if junit.exists():
         for case in ET.parse(junit).getroot().iter("testcase"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import ssl
 import subprocess
 import time
@@ -38,23 +39,39 @@ class CliRun:
 def _run(reports: Path, *args: str) -> CliRun:
     proc = subprocess.run(
         [*CLI, "run", "--reports", str(reports), "-q", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     return CliRun(proc.returncode, proc.stdout + proc.stderr, reports / "latest")
 
 
 # One child run per bench; all started together (they mostly wait on servers and devices).
 RUNS = {
-    "conforming": ["--req", "MMS-SNAP-TIME", "--req", "FIDO-CLOCK-SKEW"],
-    "product defect": ["--req", "MMS-SNAP-TIME", "--",
-                       "--mms-service=tests.broken_mms:clock_off_by_an_hour"],
-    "spec erratum": ["--no-html", "--req", "MMS-ENV-TRUST", "--",
-                     "--mms-service=tests.broken_mms:trusts_any_chain"],
-    "bench fault": ["--no-html", "--req", "MMS-SNAP-TIME", "--",
-                    "--mms-url=http://127.0.0.1:9/mms/MSBDeviceRequest/"],
-    "serial example": ["--no-html", "-n", "2",  # two workers, one physical device
-                       "--profile", str(ROOT / "profiles" / "serial-bench.toml")],
-}  # fmt: skip
+    "conforming": shlex.split("--req MMS-SNAP-TIME --req FIDO-CLOCK-SKEW"),
+    "product defect": (
+        shlex.split("--req MMS-SNAP-TIME -- --mms-service=tests.broken_mms:clock_off_by_an_hour")
+    ),
+    "spec erratum": (
+        shlex.split(
+            "--no-html --req MMS-ENV-TRUST -- --mms-service=tests.broken_mms:trusts_any_chain"
+        )
+    ),
+    "bench fault": (
+        shlex.split(
+            "--no-html --req MMS-SNAP-TIME -- --mms-url=http://127.0.0.1:9/mms/MSBDeviceRequest/"
+        )
+    ),
+    # two workers, one physical device
+    "serial example": [
+        "--no-html",
+        "-n",
+        "2",
+        "--profile",
+        str(ROOT / "profiles" / "serial-bench.toml"),
+    ],
+}
 
 
 @pytest.fixture(scope="module")
@@ -135,8 +152,9 @@ def test_the_serial_example_drives_the_emulated_device_as_hardware(
     assert [s["reason"] for s in skipped] == ["this bench cannot unplug its device"]
     # the real-device path: an Auth device is registered too, but skips Registration-only checks
     assert run.requirement("DEV-REGISTRATION")["verdict"] == "passed"
-    purpose_only = [s for s in run.requirement("DEV-ENCRYPTION-CERT")["scenarios"]
-                    if s["outcome"] == "skipped"]  # fmt: skip
+    purpose_only = [
+        s for s in run.requirement("DEV-ENCRYPTION-CERT")["scenarios"] if s["outcome"] == "skipped"
+    ]
     assert [s["reason"] for s in purpose_only] == [
         "needs a Registration device; the bench device's purpose is Auth"
     ]

@@ -43,11 +43,14 @@ def _session(server: EmbeddedServer, name: str = "erin-phone") -> FidoSession:
 
 @pytest.mark.parametrize(
     ("action", "request_"),
-    [("POST https://lab/reset", ("POST", "https://lab/reset")),
-     ("put http://lab:8/x?a=1", ("PUT", "http://lab:8/x?a=1")),
-     ("http://lab/reset", ("POST", "http://lab/reset")),
-     ("./reset-fixtures.sh --all", None), ("curl http://lab/reset", None)],
-)  # fmt: skip
+    [
+        ("POST https://lab/reset", ("POST", "https://lab/reset")),
+        ("put http://lab:8/x?a=1", ("PUT", "http://lab:8/x?a=1")),
+        ("http://lab/reset", ("POST", "http://lab/reset")),
+        ("./reset-fixtures.sh --all", None),
+        ("curl http://lab/reset", None),
+    ],
+)
 def test_a_hook_is_an_http_request_or_else_a_shell_command(action: str, request_) -> None:
     assert Hook("reset", action).request == request_
 
@@ -58,11 +61,13 @@ def test_a_shell_hook_gets_its_placeholders_and_returns_its_output() -> None:
 
 @pytest.mark.parametrize(
     ("hook", "said"),
-    [(Hook("reset", "echo broken >&2; exit 3"), "exited 3: broken"),
-     (Hook("reset", "sleep 5", timeout=0.2), "timed out after 0.2s"),
-     (Hook("clock", "echo {offset}"), "bad placeholder"),
-     (Hook("fault", "POST http://127.0.0.1:9/fault", timeout=2), "fault hook POST")],
-)  # fmt: skip
+    [
+        (Hook("reset", "echo broken >&2; exit 3"), "exited 3: broken"),
+        (Hook("reset", "sleep 5", timeout=0.2), "timed out after 0.2s"),
+        (Hook("clock", "echo {offset}"), "bad placeholder"),
+        (Hook("fault", "POST http://127.0.0.1:9/fault", timeout=2), "fault hook POST"),
+    ],
+)
 def test_a_failing_hook_is_a_bench_fault_that_says_why(hook: Hook, said: str) -> None:
     with pytest.raises(BenchFault, match=said.replace("?", r"\?")):
         hook.run(offset_ms=0)

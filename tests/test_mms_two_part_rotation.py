@@ -58,10 +58,13 @@ def test_an_unverified_two_part_rotation_fails_even_where_the_bench_allows_the_f
     tmp_path: Path,
 ) -> None:
     run = run_suite(
-        tmp_path, "steps/test_mms.py", "-k", "twopart",
+        tmp_path,
+        "steps/test_mms.py",
+        "-k",
+        "twopart",
         "--mms-service=tests.broken_mms:accepts_two_part_rotation",
         "--mms-allow-two-part-rotation",
-    )  # fmt: skip
+    )
     assert run.outcome(broken_mms.TWO_PART, "payload segment") == {"passed"}, run.output[-3000:]
     assert run.outcome(broken_mms.TWO_PART, "foreign key") == {"failed"}, run.output[-3000:]
     assert set(run.categories.values()) <= {"product defect", "spec erratum"}

@@ -6,6 +6,7 @@ deliberately broken one on the scenarios that defect breaks, with product-defect
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -24,19 +25,42 @@ EXPECTED_SKIPS = {
 }
 
 
-# Where each specification's scenarios are bound, the options every run of it takes, the option
-# that swaps the implementation under test (device runs use the pty only, to keep them short),
-# its broken variants with what the suite must say of each, and its conformant variants.
+@dataclass(frozen=True)
+class Variants:
+    """Where a specification's scenarios are bound, the options every run of it takes (device
+    runs use the pty only, to keep them short), the option that swaps the implementation under
+    test, its broken variants with what the suite must say of each, and its conformant variants
+    with the options each needs."""
+
+    module: str
+    swap_option: str
+    broken: dict[str, Expectation]
+    conformant: dict[str, list[str]] = field(default_factory=dict)
+    fixed_options: tuple[str, ...] = ()
+
+
 SPECS = {
-    "mms": ("steps/test_mms.py", [], "--mms-service=tests.broken_mms:", broken_mms.EXPECTED,
-            "--mms-service=tests.conformant_mms:", conformant_mms.VARIANTS),
-    "fido": ("steps/test_fido.py", [], "--fido-service=tests.broken_fido:", broken_fido.EXPECTED,
-             "--fido-service=tests.conformant_fido:", conformant_fido.VARIANTS),
-    "device": ("steps/test_device.py", ["--device=pty"], "--mds-factory=tests.broken_mds:",
-               broken_mds.EXPECTED, "", {}),
-}  # fmt: skip
-BROKEN = [(spec, variant) for spec, s in SPECS.items() for variant in s[3]]
-CONFORMANT = [(spec, variant) for spec, s in SPECS.items() for variant in s[5]]
+    "mms": Variants(
+        module="steps/test_mms.py",
+        swap_option="--mms-service=tests.{}_mms:",
+        broken=broken_mms.EXPECTED,
+        conformant=conformant_mms.VARIANTS,
+    ),
+    "fido": Variants(
+        module="steps/test_fido.py",
+        swap_option="--fido-service=tests.{}_fido:",
+        broken=broken_fido.EXPECTED,
+        conformant=conformant_fido.VARIANTS,
+    ),
+    "device": Variants(
+        module="steps/test_device.py",
+        swap_option="--mds-factory=tests.{}_mds:",
+        broken=broken_mds.EXPECTED,
+        fixed_options=("--device=pty",),
+    ),
+}
+BROKEN = [(spec, variant) for spec, s in SPECS.items() for variant in s.broken]
+CONFORMANT = [(spec, variant) for spec, s in SPECS.items() for variant in s.conformant]
 
 
 def _requirements(expectation: Expectation) -> list[str]:
@@ -48,14 +72,15 @@ def _requirements(expectation: Expectation) -> list[str]:
 
 def _run(tmp: Path, case: tuple[str, str, str]) -> SuiteRun:
     kind, spec, variant = case
-    module, fixed, broken, expected, conformant, options = SPECS[spec]
+    s = SPECS[spec]
     if kind == "reference":
         extra: list[str] = []
     elif kind == "broken":
-        extra = [broken + variant, *(f"--req={r}" for r in _requirements(expected[variant]))]
+        requirements = _requirements(s.broken[variant])
+        extra = [s.swap_option.format(kind) + variant, *(f"--req={r}" for r in requirements)]
     else:
-        extra = [conformant + variant, *options[variant]]
-    return run_suite(tmp, module, *fixed, *extra)
+        extra = [s.swap_option.format(kind) + variant, *s.conformant[variant]]
+    return run_suite(tmp, s.module, *s.fixed_options, *extra)
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +131,7 @@ def test_suite_passes_conformant_server(runs: dict, spec: str, variant: str) -> 
 @pytest.mark.parametrize(("spec", "variant"), BROKEN)
 def test_suite_fails_on_broken_server(runs: dict, spec: str, variant: str) -> None:
     run = runs[("broken", spec, variant)]
-    must_fail, must_pass = SPECS[spec][3][variant]
+    must_fail, must_pass = SPECS[spec].broken[variant]
     assert run.returncode == 1, f"suite exit {run.returncode}, expected 1:\n{run.output[-3000:]}"
     for scenario, example in must_fail:
         got = run.outcome(scenario, example)

@@ -30,12 +30,21 @@ def test_run_verdicts() -> None:
 
 def test_summary_page_shows_failures_skips_and_advisories() -> None:
     runs = [
-        _run("t[pty]", "MMS-SNAP-TIME", "failed", category="product defect",
-             reason="AssertionError: server time 3600 s off"),
-        _run("u", "MMS-SNAP-FIELDS", "passed",
-             advisories=["isDeviceRegistered is the JSON boolean True, the spec shows a string"]),
+        _run(
+            "t[pty]",
+            "MMS-SNAP-TIME",
+            "failed",
+            category="product defect",
+            reason="AssertionError: server time 3600 s off",
+        ),
+        _run(
+            "u",
+            "MMS-SNAP-FIELDS",
+            "passed",
+            advisories=["isDeviceRegistered is the JSON boolean True, the spec shows a string"],
+        ),
         _run("v", "DEV-USB-SERIAL", "skipped", reason="no USB device on this bench"),
-    ]  # fmt: skip
+    ]
     document = summary.build(runs, {"bench": "lab <3>"}, {"bench": "lab <3>"})
     assert document["verdict"] == "fail"
     assert document["totals"]["scenarios"] == {"passed": 1, "failed": 1, "skipped": 1}

@@ -42,10 +42,22 @@ def test_setup_broke():
 def test_categories_follow_the_exception_type(tmp_path: Path) -> None:
     (tmp_path / "test_categories.py").write_text(SCENARIOS)
     subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "harness.report.plugin",
-         f"--summary-dir={tmp_path}", f"--rootdir={tmp_path}", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "harness.report.plugin",
+            f"--summary-dir={tmp_path}",
+            f"--rootdir={tmp_path}",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     rows = json.loads((tmp_path / "summary.json").read_text())["requirements"]
     runs = {r["nodeid"].rpartition("::")[2]: r for row in rows for r in row["scenarios"]}
     categories = {name: run["category"] for name, run in runs.items()}

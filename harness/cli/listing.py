@@ -34,17 +34,25 @@ def handle(args: argparse.Namespace) -> int:
             print(f"{r.id:24} {r.specification[:28]:28} {r.clause}")
         return 0
     chosen = [
-        s for s in scenarios()
+        s
+        for s in scenarios()
         if (args.spec is None or s.specification == args.spec)
         and (not args.req or checks_any(s.requirements, args.req))
-    ]  # fmt: skip
+    ]
     if args.json:
-        print(json.dumps([
-            {"scenario": s.name, "feature": s.feature, "file": f"{s.path}:{s.line}",
-             "specification": s.specification, "requirements": s.requirements,
-             "needs": s.needs, "tags": sorted(s.tags)}
+        rows = [
+            {
+                "scenario": s.name,
+                "feature": s.feature,
+                "file": f"{s.path}:{s.line}",
+                "specification": s.specification,
+                "requirements": s.requirements,
+                "needs": s.needs,
+                "tags": sorted(s.tags),
+            }
             for s in chosen
-        ], indent=2))  # fmt: skip
+        ]
+        print(json.dumps(rows, indent=2))
         return 0
     for s in chosen:
         needs = f"  needs: {', '.join(s.needs)}" if s.needs else ""

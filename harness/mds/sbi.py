@@ -54,7 +54,7 @@ def build_app(mds: EmulatedMds) -> Starlette:
             status = mds.status if mds.status != READY or valid else "Not Ready"
             error = OK
             digital_b64 = base64.urlsafe_b64encode(json.dumps(digital).encode()).decode()
-        return JSONResponse([{
+        device = {
             "deviceId": ident.serial_number,
             "deviceStatus": status,
             "certification": ident.certification_level,
@@ -66,7 +66,8 @@ def build_app(mds: EmulatedMds) -> Starlette:
             "specVersion": [SPEC_VERSION],
             "purpose": ident.purpose,
             "error": error,
-        }])  # fmt: skip
+        }
+        return JSONResponse([device])
 
     def info(request: Request) -> JSONResponse:
         ident = mds.identity

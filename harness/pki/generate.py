@@ -53,9 +53,14 @@ class _Builder:
         key = certs.new_rsa_key()
         subject = certs.name(f"bioharness {name}")
         cert = certs.issue_certificate(
-            subject=subject, public_key=key.public_key(), issuer=subject, issuer_key=key,
-            not_before=GOOD[0], not_after=GOOD[1], ca=True,
-        )  # fmt: skip
+            subject=subject,
+            public_key=key.public_key(),
+            issuer=subject,
+            issuer_key=key,
+            not_before=GOOD[0],
+            not_after=GOOD[1],
+            ca=True,
+        )
         self.items[name] = _Issued(key, cert, {"kind": "root-ca", "purpose": purpose})
 
     def issue(
@@ -87,10 +92,15 @@ class _Builder:
             issuer_name, issuer_key = shown.cert.subject, signer.key
             authority = shown.key.public_key()
         cert = certs.issue_certificate(
-            subject=subject, public_key=key.public_key(), issuer=issuer_name,
-            issuer_key=issuer_key, issuer_public_key=authority,
-            not_before=window[0], not_after=window[1], ca=ca,
-        )  # fmt: skip
+            subject=subject,
+            public_key=key.public_key(),
+            issuer=issuer_name,
+            issuer_key=issuer_key,
+            issuer_public_key=authority,
+            not_before=window[0],
+            not_after=window[1],
+            ca=ca,
+        )
         entry = {"kind": "ca" if ca else "certificate", "purpose": purpose}
         entry["issuer"] = claimed_issuer or issuer or "self"
         if claimed_issuer:
@@ -137,20 +147,32 @@ def build(devices_file: Path, fido_file: Path, keep: FixturePki | None = None) -
         "server-root-ca", "MMS operator root CA: the harness trusts server answers chained to it"
     )
     b.issue("mms-response-signing", "MMS response-signing certificate", "server-root-ca")
-    b.issue("device-ca", "Device CA: signs device and rotated device certificates",
-            "server-root-ca", ca=True)  # fmt: skip
+    b.issue(
+        "device-ca",
+        "Device CA: signs device and rotated device certificates",
+        "server-root-ca",
+        ca=True,
+    )
     b.issue("mosip-encryption", "MOSIP encryption certificate (current)", None)
     b.issue("mosip-encryption-next", "MOSIP encryption certificate (after a change)", None)
     for device in json.loads(devices_file.read_text())["devices"].values():
         b.issue(device["pki"], f"device key of {device['serialNumber']}", "device-ca")
     b.root("rogue-root-ca", "a CA nobody trusts")
     b.issue("bad-mds-expired", "MDS cert, expired (2000-2001)", "vendor-root-ca", window=EXPIRED)
-    b.issue("bad-mds-not-yet-valid", "MDS cert, not yet valid (from 2200)", "vendor-root-ca",
-            window=NOT_YET_VALID)  # fmt: skip
+    b.issue(
+        "bad-mds-not-yet-valid",
+        "MDS cert, not yet valid (from 2200)",
+        "vendor-root-ca",
+        window=NOT_YET_VALID,
+    )
     b.issue("bad-mds-self-signed", "MDS cert, self-signed", None)
     b.issue("bad-mds-untrusted", "MDS cert from the rogue CA", "rogue-root-ca")
-    b.issue("bad-mds-wrong-issuer", "MDS cert naming the vendor root but signed by the rogue CA",
-            "rogue-root-ca", claimed_issuer="vendor-root-ca")  # fmt: skip
+    b.issue(
+        "bad-mds-wrong-issuer",
+        "MDS cert naming the vendor root but signed by the rogue CA",
+        "rogue-root-ca",
+        claimed_issuer="vendor-root-ca",
+    )
     b.issue("bad-mds-rsa1024", "MDS cert with an RSA-1024 key", "vendor-root-ca", bits=1024)
     b.key_only("foreign-signing", "a key that belongs to no certificate")
     for device in json.loads(fido_file.read_text())["devices"].values():

@@ -33,8 +33,11 @@ def build(results: Path, output: Path, name: str, timeout: float = 300) -> Path:
     config.write_text(json.dumps({"name": name, "categories": CATEGORIES}, indent=2) + "\n")
     proc = subprocess.run(
         [command, "generate", str(results), "--output", str(output), "--config", str(config)],
-        capture_output=True, text=True, timeout=timeout, cwd=ROOT,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
     index = output / "index.html"
     if proc.returncode != 0 or not index.exists():
         raise RuntimeError(f"allure generate failed ({proc.returncode}): {proc.stderr[-2000:]}")

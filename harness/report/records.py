@@ -17,21 +17,35 @@ import pytest
 PRODUCT_DEFECT, SPEC_ERRATUM, BENCH_FAULT = "product defect", "spec erratum", "bench fault"
 # Allure categories: the first that matches a result names its kind of failure.
 CATEGORIES = [
-    {"name": SPEC_ERRATUM.capitalize(), "matchedStatuses": ["failed"],
-     "messageRegex": r".*\[spec erratum\].*",
-     "description": "A check failed where the verdict rests on the reading of an unclear clause "
-                    "in docs/errata.md: judge it against that table, or pin the expectation."},
-    {"name": PRODUCT_DEFECT.capitalize(), "matchedStatuses": ["failed"],
-     "description": "A check failed: the target does not do what the specification says."},
-    {"name": BENCH_FAULT.capitalize(), "matchedStatuses": ["broken"],
-     "description": "No verdict: the harness could not reach or drive the bench (server, "
-                    "device or MDS unreachable, timeouts, configuration)."},
-]  # fmt: skip
+    {
+        "name": SPEC_ERRATUM.capitalize(),
+        "matchedStatuses": ["failed"],
+        "messageRegex": r".*\[spec erratum\].*",
+        "description": "A check failed where the verdict rests on the reading of an unclear clause "
+        "in docs/errata.md: judge it against that table, or pin the expectation.",
+    },
+    {
+        "name": PRODUCT_DEFECT.capitalize(),
+        "matchedStatuses": ["failed"],
+        "description": "A check failed: the target does not do what the specification says.",
+    },
+    {
+        "name": BENCH_FAULT.capitalize(),
+        "matchedStatuses": ["broken"],
+        "description": "No verdict: the harness could not reach or drive the bench (server, "
+        "device or MDS unreachable, timeouts, configuration).",
+    },
+]
 # user_properties keys the suite sets on each item
 SCENARIO, FEATURE, REQ, ERRATUM, ADVISORY, ENVIRONMENT, NONCONFORMANCE = (
-    "bioharness.scenario", "bioharness.feature", "bioharness.req", "bioharness.erratum",
-    "bioharness.advisory", "bioharness.environment", "bioharness.nonconformance",
-)  # fmt: skip
+    "bioharness.scenario",
+    "bioharness.feature",
+    "bioharness.req",
+    "bioharness.erratum",
+    "bioharness.advisory",
+    "bioharness.environment",
+    "bioharness.nonconformance",
+)
 
 
 @dataclass
@@ -56,11 +70,17 @@ class ScenarioRun:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "nodeid": self.nodeid, "scenario": self.scenario, "variant": self.variant,
-            "feature": self.feature, "requirements": self.requirements, "outcome": self.outcome,
-            "category": self.category, "reason": self.reason, "advisories": self.advisories,
+            "nodeid": self.nodeid,
+            "scenario": self.scenario,
+            "variant": self.variant,
+            "feature": self.feature,
+            "requirements": self.requirements,
+            "outcome": self.outcome,
+            "category": self.category,
+            "reason": self.reason,
+            "advisories": self.advisories,
             "duration": round(self.duration, 3),
-        }  # fmt: skip
+        }
 
 
 def fold(run: ScenarioRun, report: pytest.TestReport) -> None:

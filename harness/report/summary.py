@@ -45,12 +45,17 @@ def build(
     rows = []
     for rid, req_runs in by_requirement.items():
         req = catalogue.get(rid) or Requirement(rid, "", "", "")
-        rows.append({
-            "id": rid, "specification": req.specification, "clause": req.clause,
-            "checked": req.checked, "verdict": requirement_verdict(req_runs),
-            "scenarios": [r.to_dict() for r in req_runs],
-            "advisories": sorted({a for r in req_runs for a in r.advisories}),
-        })  # fmt: skip
+        rows.append(
+            {
+                "id": rid,
+                "specification": req.specification,
+                "clause": req.clause,
+                "checked": req.checked,
+                "verdict": requirement_verdict(req_runs),
+                "scenarios": [r.to_dict() for r in req_runs],
+                "advisories": sorted({a for r in req_runs for a in r.advisories}),
+            }
+        )
     requirement_totals = Counter(row["verdict"] for row in rows)
     scenario_totals = Counter(r.outcome for r in runs)
     categories = Counter(r.category for r in runs if r.category)

@@ -97,7 +97,7 @@ class FidoService(HookableService):
             name = _one_string(payload, "name")
             new_target = _one_string(payload, "target")
             if name is not None:
-                self.check_name_free(target, device_id, name)
+                self.validate_name_free(target, device_id, name)
             self.store.update_targets(device_id, name, new_target)
         elif operation == protocol.DELETE:
             self.store.delete_items(
@@ -121,7 +121,7 @@ class FidoService(HookableService):
             payload = json_payload(peek(token)[1])
         except InvalidJws as exc:
             raise Refusal(400, str(exc)) from exc
-        self.check_payload_fields(payload, id_field)
+        self.validate_payload_fields(payload, id_field)
         target = self.store.target(payload[id_field])
         if target is None:
             raise Refusal(401, f"unknown dispatch target {payload[id_field]!r}")
@@ -129,10 +129,10 @@ class FidoService(HookableService):
             verify_with_key(token, target.signature_key)
         except InvalidJws as exc:
             raise Refusal(401, str(exc)) from exc
-        self.check_clock(payload["creationTimeInEpochMillis"])
+        self.validate_clock(payload["creationTimeInEpochMillis"])
         return target, payload
 
-    def check_payload_fields(self, payload: Any, id_field: str) -> None:
+    def validate_payload_fields(self, payload: Any, id_field: str) -> None:
         """400 unless the payload is an object with the mandatory fields, each of its type."""
         if not isinstance(payload, dict):
             raise Refusal(400, "payload is not a JSON object")
@@ -141,14 +141,14 @@ class FidoService(HookableService):
                 raise Refusal(400, f"{name} must be a non-empty string")
         if len(payload["requestId"]) > self.max_request_id:
             raise Refusal(400, f"requestId is over {self.max_request_id} characters")
-        self.check_creation_time(payload.get("creationTimeInEpochMillis"))
+        self.validate_creation_time(payload.get("creationTimeInEpochMillis"))
 
-    def check_creation_time(self, created: Any) -> None:
+    def validate_creation_time(self, created: Any) -> None:
         """docs/errata.md: a JSON integer; a float, NaN, Infinity, a string or null is 400."""
         if not isinstance(created, int) or isinstance(created, bool):
             raise Refusal(400, "creationTimeInEpochMillis must be an integer")
 
-    def check_clock(self, created_ms: int) -> None:
+    def validate_clock(self, created_ms: int) -> None:
         """Refuse a signature created further than the tolerance from the server's clock."""
         divergence = abs(protocol.epoch_millis(self.clock.now()) - created_ms)
         if divergence > self.tolerance.total_seconds() * 1000:
@@ -166,7 +166,7 @@ class FidoService(HookableService):
         """OOB operations that have neither timed out nor been redeemed, by the server's clock."""
         return self.store.live_operations(device_id, protocol.epoch_millis(self.clock.now()))
 
-    def check_name_free(self, target: TargetRecord, device_id: str, name: str) -> None:
+    def validate_name_free(self, target: TargetRecord, device_id: str, name: str) -> None:
         """422 when another dispatch target of the user (on another device) has `name`."""
         if name in self.store.names_of_other_devices(target.user, device_id):
             raise Refusal(422, f"name {name!r} is used by another dispatch target of the user")

@@ -84,11 +84,16 @@ class FidoStore(SqliteStore):
                 self._run(
                     "INSERT INTO oob_operations VALUES (?,?,?,?,?,?,?,?)",
                     (
-                        op["id"], op["dispatcher"], json.dumps(op["outOfBandPayload"]),
-                        json.dumps(extra) if extra is not None else None, created,
-                        op["timeoutSeconds"] * 1000, int(op["redeemed"]), d.device_id,
+                        op["id"],
+                        op["dispatcher"],
+                        json.dumps(op["outOfBandPayload"]),
+                        json.dumps(extra) if extra is not None else None,
+                        created,
+                        op["timeoutSeconds"] * 1000,
+                        int(op["redeemed"]),
+                        d.device_id,
                     ),
-                )  # fmt: skip
+                )
 
     def target(self, target_id: str) -> TargetRecord | None:
         rows = self._run(

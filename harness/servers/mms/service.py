@@ -166,7 +166,7 @@ class MmsService(HookableService):
                 raise MmsError(ResponseCode.UNABLE_TO_GENERATE_RESPONSE, f"unknown API {api!r}")
             if api in self.script.forced_codes:
                 raise MmsError(self.script.forced_codes.pop(api), "scripted by the scenario")
-            device = self.check_device(request)
+            device = self.validate_device(request)
             fields = getattr(self, _HANDLERS[api])(request, device)
             code, detail = ResponseCode.SUCCESS, ""
         except InvalidJws as exc:
@@ -230,7 +230,7 @@ class MmsService(HookableService):
 
     # --- device checks ---------------------------------------------------------------------
 
-    def check_device(self, request: dict[str, Any]) -> DeviceRecord:
+    def validate_device(self, request: dict[str, Any]) -> DeviceRecord:
         """The registry record of a whitelisted, valid device whose device code matches."""
         record = self.registry.get(str(request.get("serialNumber", "")))
         if record is None:
@@ -330,7 +330,7 @@ class MmsService(HookableService):
     def registration(self, request: dict[str, Any], device: DeviceRecord) -> dict[str, Any]:
         now = self.clock.now()
         try:
-            digital_id_jws = self.check_registration_request(request, device)
+            digital_id_jws = self.validate_registration_request(request, device)
         except (InvalidJws, KeyError, TypeError, ValueError) as exc:
             raise MmsError(ResponseCode.REGISTRATION_FAILED, str(exc)) from exc
         code = device.device_code or self.new_device_code(device)
@@ -361,7 +361,7 @@ class MmsService(HookableService):
         }
         return {"deviceRegistrationResponse": json.dumps(response)}
 
-    def check_registration_request(self, request: dict[str, Any], device: DeviceRecord) -> str:
+    def validate_registration_request(self, request: dict[str, Any], device: DeviceRecord) -> str:
         """Verify the MOSIP registration request (any form docs/errata.md accept): deviceData
         (when signed), deviceInfo and digitalId must each verify, chain to the device CA and be
         signed by this device's key. Return the signed digitalId."""
