@@ -1,4 +1,6 @@
-"""The bench: what is under test and how to reach it, with the tolerances the verdicts use."""
+"""The bench: what is under test and how to reach it, with the tolerances and timeouts the
+verdicts use. Every setting is declared here once (harness/settings.py says how); the suite's
+options, the profile schema and the README's settings table are derived from these classes."""
 
 from __future__ import annotations
 
@@ -7,44 +9,202 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from cryptography import x509
 
-from harness.device.connect import DEFAULT_TRANSPORTS
-from harness.hooks import LabHooks
+from harness import settings
+from harness.device.connect import DEFAULT_TRANSPORTS, TransportSpecError, check_transport
+from harness.device.framed import BOOT_TIMEOUT, COMMAND_TIMEOUT
+from harness.device.identity import fixture_devices
+from harness.hooks import HOOK_NAMES, HOOK_TIMEOUT, LabHooks
+from harness.http_client import HTTP_TIMEOUT
+from harness.mds.under_test import START_TIMEOUT
+from harness.mms.protocol import ResponseCode
 from harness.mms.requests import MdsInfo
 from harness.pki.material import fixture_pki
 from harness.pki.trust import TrustStore
+from harness.settings import as_seconds, setting
 
 # Requests the MMS spec gives no response code for (docs/errata.md).
 UNSPECIFIED_CASES = ("bad_signature", "untrusted_chain", "malformed", "unknown_api")
 REFERENCE_MMS = "harness.servers.mms.embedded:reference_service"
 REFERENCE_FIDO = "harness.servers.fido.embedded:reference_service"
+REFERENCE_MDS = "harness.mds.service:EmulatedMds"
 
 
 class BenchError(ValueError):
     """A bench setting that cannot work; the message names the setting and the fix."""
 
 
+# --- checks of profile values only this schema needs --------------------------------------------
+
+
+def _transports(value: Any, base: Path) -> str | None:
+    if settings.strings(value, base):
+        return 'expected a list of transports, e.g. ["serial:/dev/ttyUSB0"]'
+    for spec in value:
+        try:
+            check_transport(spec)
+        except TransportSpecError as exc:
+            return str(exc).replace("--device ", "")
+    return None
+
+
+def _status(value: Any, base: Path) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and 400 <= value <= 499
+    return None if ok else f"{value!r} is not a 4xx HTTP status"
+
+
+def _error_codes() -> list[int]:
+    return sorted(int(c) for c in ResponseCode if c != ResponseCode.SUCCESS)
+
+
+def parse_pinned_codes(items: list[str] | tuple[str, ...]) -> dict[str, int]:
+    """Parse `case=code` pins (e.g. bad_signature=-102) for the spec's unspecified cases."""
+    pinned: dict[str, int] = {}
+    for item in items:
+        case, sep, code = item.partition("=")
+        if not sep or case not in UNSPECIFIED_CASES:
+            raise BenchError(
+                f"--mms-expect {item!r}: write CASE=CODE with CASE one of {UNSPECIFIED_CASES}"
+            )
+        try:
+            pinned[case] = int(code)
+        except ValueError:
+            raise BenchError(f"--mms-expect {item!r}: {code!r} is not an integer code") from None
+    return pinned
+
+
+def _hook(spec: str, server: str, name: str) -> Any:
+    placeholder = " ({offset_ms}: the offset to set, in ms)" if name == "clock" else ""
+    return setting(
+        None,
+        f"the {name} lab hook of an external {server}: 'POST <url>' or a shell command"
+        + placeholder,
+        option=f"--{spec}-{name}-hook",
+        key=name,
+        table=f"{spec}.hooks",
+        check=settings.text,
+        metavar="ACTION",
+    )
+
+
+class _WithHooks:
+    """A server bench group with a reset, clock and fault hook setting."""
+
+    def hooks(self, timeout: float) -> LabHooks:
+        """The lab hooks configured for this server, each bounded by `timeout` seconds."""
+        actions = {name: getattr(self, f"{name}_hook") for name in HOOK_NAMES}
+        return LabHooks.from_actions(timeout, **actions)
+
+
+# --- the groups ----------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
-class MmsBench:
+class BenchInfo:
+    """What the bench is called in the reports."""
+
+    TABLE: ClassVar[str] = "bench"
+
+    name: str = setting(
+        "embedded default",
+        "the bench's name in the reports",
+        option="--bench-name",
+        key="name",
+        check=settings.text,
+    )
+    description: str | None = setting(
+        None,
+        "a line about the bench, for the reader of the profile",
+        key="description",
+        check=settings.text,
+    )
+
+
+@dataclass(frozen=True)
+class MmsBench(_WithHooks):
     """Where the MMS under test is and what the suite expects of it."""
 
-    url: str | None = None
-    server_ca: Path | None = None
-    device_ca: Path | None = None
-    service_factory: str = REFERENCE_MMS
-    time_tolerance: dt.timedelta = dt.timedelta(seconds=30)
-    thumbprint_hashes: tuple[str, ...] = ("sha256",)
-    pinned_codes: dict[str, int] = field(default_factory=dict)
+    TABLE: ClassVar[str] = "mms"
+
+    url: str | None = setting(
+        None,
+        "MSBDeviceRequest URL of an external MMS; none: start the embedded reference MMS",
+        option="--mms-url",
+        key="url",
+        check=settings.http_url,
+        env="BIOHARNESS_MMS_URL",
+    )
+    server_ca: Path | None = setting(
+        None,
+        "PEM trust anchor(s) for the MMS's answer signatures (none: the fixture root)",
+        option="--mms-server-ca",
+        key="server_ca",
+        check=settings.pem_file,
+        option_type=Path,
+        convert=Path,
+    )
+    device_ca: Path | None = setting(
+        None,
+        "PEM chain (device CA first) that rotated device certificates must chain to "
+        "(none: the fixture device CA)",
+        option="--mms-device-ca",
+        key="device_ca",
+        check=settings.pem_file,
+        option_type=Path,
+        convert=Path,
+    )
+    service_factory: str = setting(
+        REFERENCE_MMS,
+        "module:callable building the embedded MMS (the broken-variant tests use others)",
+        option="--mms-service",
+    )
+    time_tolerance: dt.timedelta = setting(
+        dt.timedelta(seconds=30),
+        "seconds serverTimeStamp may differ from the harness clock",
+        option="--time-tolerance",
+        key="time_tolerance_s",
+        check=settings.seconds,
+        option_type=float,
+        convert=as_seconds,
+    )
+    thumbprint_hashes: tuple[str, ...] = setting(
+        ("sha256",),
+        "hash(es) accepted for encryptionCertThumbprint (repeatable)",
+        option="--thumbprint-hash",
+        key="thumbprint_hashes",
+        check=settings.strings,
+        kind="list",
+    )
+    pinned_codes: dict[str, int] = setting(
+        {},
+        "the code the MMS gives for a case the spec names none for (default: any non-zero code, "
+        "with no device data)",
+        option="--mms-expect",
+        table="mms.expect",
+        check=settings.one_of(_error_codes, "an MMS error code"),
+        kind="pins",
+        convert=parse_pinned_codes,
+        metavar="CASE=CODE",
+        keys=UNSPECIFIED_CASES,
+    )
     # docs/errata.md: the msbKeyRotation section shows a two-part `payload.signature` request; a
     # bench may let the server accept that form (reported as an advisory) instead of refusing it.
-    two_part_rotation: bool = False
-    http_timeout: float = 10.0
-    mds: MdsInfo = field(default_factory=MdsInfo)
-    # Lab hooks for an external MMS; the embedded one always offers its test hooks.
-    hooks: LabHooks = field(default_factory=LabHooks)
+    two_part_rotation: bool = setting(
+        False,
+        "let the MMS accept msbKeyRotation in the two-part form its section shows (an "
+        "advisory) instead of requiring it to be refused",
+        option="--mms-allow-two-part-rotation",
+        key="allow_two_part_rotation",
+        check=settings.flag,
+        kind="flag",
+    )
+    reset_hook: str | None = _hook("mms", "MMS", "reset")
+    clock_hook: str | None = _hook("mms", "MMS", "clock")
+    fault_hook: str | None = _hook("mms", "MMS", "fault")
+    mds: MdsInfo = field(default_factory=MdsInfo)  # what the harness's MDS says of itself
 
     @property
     def embedded(self) -> bool:
@@ -70,17 +230,57 @@ class MmsBench:
 
 
 @dataclass(frozen=True)
-class FidoBench:
+class FidoBench(_WithHooks):
     """Where the Device Service under test is and what the suite expects of it."""
 
-    url: str | None = None
-    service_factory: str = REFERENCE_FIDO
-    tolerance: dt.timedelta = dt.timedelta(minutes=5)
-    skew_margin: dt.timedelta = dt.timedelta(seconds=3)
-    unknown_device_status: int | None = None
-    http_timeout: float = 10.0
-    # Lab hooks for an external Device Service; the embedded one always offers its test hooks.
-    hooks: LabHooks = field(default_factory=LabHooks)
+    TABLE: ClassVar[str] = "fido"
+
+    url: str | None = setting(
+        None,
+        "base URL of an external Device Service, e.g. https://host/nevisfido (the suite adds "
+        "/devices/credentials/{id} and /devices/oobOperations/{id}); none: start the embedded "
+        "reference Device Service",
+        option="--fido-url",
+        key="url",
+        check=settings.http_url,
+        env="BIOHARNESS_FIDO_URL",
+    )
+    service_factory: str = setting(
+        REFERENCE_FIDO,
+        "module:callable building the embedded Device Service (the broken-variant tests use "
+        "others)",
+        option="--fido-service",
+    )
+    tolerance: dt.timedelta = setting(
+        dt.timedelta(minutes=5),
+        "the clock divergence the Device Service accepts (its fido-uaf.timeout.device-request; "
+        "the embedded one is started with it)",
+        option="--fido-tolerance",
+        key="tolerance_s",
+        check=settings.seconds,
+        option_type=float,
+        convert=as_seconds,
+    )
+    skew_margin: dt.timedelta = setting(
+        dt.timedelta(seconds=3),
+        "how far inside and outside the tolerance the clock-skew scenarios go",
+        option="--fido-skew-margin",
+        key="skew_margin_s",
+        check=settings.seconds,
+        option_type=float,
+        convert=as_seconds,
+    )
+    unknown_device_status: int | None = setting(
+        None,
+        "the status for an unknown deviceId (default: any of 401, 403, 404)",
+        option="--fido-unknown-device-status",
+        key="unknown_device_status",
+        check=_status,
+        option_type=int,
+    )
+    reset_hook: str | None = _hook("fido", "Device Service", "reset")
+    clock_hook: str | None = _hook("fido", "Device Service", "clock")
+    fault_hook: str | None = _hook("fido", "Device Service", "fault")
 
     @property
     def embedded(self) -> bool:
@@ -92,68 +292,237 @@ class FidoBench:
         return load_factory(self.service_factory, "--fido-service")
 
 
-REFERENCE_MDS = "harness.mds.service:EmulatedMds"
+@dataclass(frozen=True)
+class DeviceBench:
+    """The devices the device-conformance scenarios drive."""
+
+    TABLE: ClassVar[str] = "device"
+
+    transports: tuple[str, ...] = setting(
+        DEFAULT_TRANSPORTS,
+        "device under test, repeatable: pty, usb (the emulated device over a real pty or the "
+        "emulated USB bus), memory, serial:<port or pyserial URL>, usb:<vid>:<pid>[:<serial>] "
+        "(hex ids)",
+        option="--device",
+        key="transports",
+        check=_transports,
+        kind="list",
+        metavar="TRANSPORT",
+    )
+    trust: Path | None = setting(
+        None,
+        "PEM anchor(s) of a real device's certificates (the embedded MMS trusts them too)",
+        option="--device-trust",
+        key="trust",
+        check=settings.pem_file,
+        option_type=Path,
+        convert=Path,
+    )
+    emulate_on_port: str | None = setting(
+        None,
+        "`bioharness run` serves this fixture device's emulated firmware on the profile's "
+        "serial port (a bench without hardware)",
+        key="emulate_on_port",
+        check=settings.one_of(lambda: sorted(fixture_devices()), "a fixture device"),
+    )
+
+    def extra_anchors(self) -> list[x509.Certificate]:
+        """Trust anchors of a real device's certificates, for the embedded MMS."""
+        return _load_pems(self.trust, "--device-trust") if self.trust else []
 
 
 @dataclass(frozen=True)
-class DeviceBench:
-    """The devices and the MDS the device-conformance scenarios drive."""
+class MdsBench:
+    """The MDS the device scenarios watch: the emulated one, or a vendor's."""
 
-    transports: tuple[str, ...] = DEFAULT_TRANSPORTS
-    mds_factory: str = REFERENCE_MDS
-    mds_sbi_url: str | None = None
-    mds_launch: str | None = None
-    device_trust: Path | None = None
-    timeout: float = 5.0
+    TABLE: ClassVar[str] = "mds"
 
-    def mds(self) -> Callable[..., Any]:
-        """The emulated MDS factory named by `mds_factory`."""
-        return load_factory(self.mds_factory, "--mds-factory")
+    sbi_url: str | None = setting(
+        None,
+        "SBI base URL of a vendor MDS (none: the emulated MDS)",
+        option="--mds-sbi-url",
+        key="sbi_url",
+        check=settings.http_url,
+    )
+    launch: str | None = setting(
+        None,
+        "command that starts the vendor MDS; {mms_url} is replaced by the embedded MMS URL "
+        "(none: the scenarios that start a vendor MDS are skipped, saying so)",
+        option="--mds-launch",
+        key="launch",
+        check=settings.text,
+    )
+    factory: str = setting(
+        REFERENCE_MDS,
+        "module:callable building the emulated MDS (the broken-variant tests use others)",
+        option="--mds-factory",
+    )
 
-    def extra_device_anchors(self) -> list[x509.Certificate]:
-        """Trust anchors of a real device's certificates, for the reference MMS."""
-        return _load_pems(self.device_trust, "--device-trust") if self.device_trust else []
+    def emulated(self) -> Callable[..., Any]:
+        """The emulated MDS factory named by `factory`."""
+        return load_factory(self.factory, "--mds-factory")
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Every wait the suite bounds, in seconds."""
+
+    TABLE: ClassVar[str] = "timeouts"
+
+    device_command: float = setting(
+        COMMAND_TIMEOUT,
+        "a device's answer to one command",
+        option="--device-timeout",
+        key="device_command_s",
+        check=settings.seconds,
+        option_type=float,
+    )
+    device_boot: float = setting(
+        BOOT_TIMEOUT,
+        "a device's first answer after it (re)boots or is plugged in",
+        option="--device-boot-timeout",
+        key="device_boot_s",
+        check=settings.seconds,
+        option_type=float,
+    )
+    mds_start: float = setting(
+        START_TIMEOUT,
+        "a vendor MDS's SBI to answer discovery after its launch",
+        option="--mds-start-timeout",
+        key="mds_start_s",
+        check=settings.seconds,
+        option_type=float,
+    )
+    http: float = setting(
+        HTTP_TIMEOUT,
+        "one HTTP exchange with a server or an SBI (connect, read, write)",
+        option="--http-timeout",
+        key="http_s",
+        check=settings.seconds,
+        option_type=float,
+    )
+    hook: float = setting(
+        HOOK_TIMEOUT,
+        "one lab hook",
+        option="--hook-timeout",
+        key="hook_s",
+        check=settings.seconds,
+        option_type=float,
+    )
+    settle: float = setting(
+        5.0,
+        "an MDS to act on an answer before a check reads what it did",
+        option="--settle-timeout",
+        key="settle_s",
+        check=settings.seconds,
+        option_type=float,
+    )
+    longest_wait: float = setting(
+        60.0,
+        "the longest a check waits for an MDS to refresh its snapshot",
+        option="--longest-wait",
+        key="longest_wait_s",
+        check=settings.seconds,
+        option_type=float,
+    )
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """Which scenarios a run takes, in which order, on how many workers."""
+
+    TABLE: ClassVar[str] = "run"
+
+    tags: str | None = setting(
+        None,
+        "feature tags to run, as a pytest -m expression (`bioharness run --tags`)",
+        key="tags",
+        check=settings.text,
+    )
+    requirements: tuple[str, ...] = setting(
+        (),
+        "only scenarios checking these requirement ids (wildcards: 'DEV-*')",
+        option="--req",
+        key="requirements",
+        check=settings.strings,
+        kind="list",
+        metavar="ID",
+    )
+    workers: int = setting(
+        1,
+        "parallel workers (`bioharness run -n`)",
+        key="workers",
+        check=settings.count,
+    )
+    shuffle: int | None = setting(
+        None,
+        "run the scenarios in an order shuffled by this seed (proves order independence)",
+        option="--shuffle",
+        key="shuffle",
+        check=settings.whole,
+        option_type=int,
+        metavar="SEED",
+    )
 
 
 @dataclass(frozen=True)
 class Bench:
-    """Everything under test in one run."""
+    """Everything under test in one run, and the timeouts the run keeps."""
 
+    info: BenchInfo = field(default_factory=BenchInfo)
     mms: MmsBench = field(default_factory=MmsBench)
     fido: FidoBench = field(default_factory=FidoBench)
     device: DeviceBench = field(default_factory=DeviceBench)
+    mds: MdsBench = field(default_factory=MdsBench)
+    timeouts: Timeouts = field(default_factory=Timeouts)
+
+    @classmethod
+    def from_options(cls, getoption: Callable[[str], Any]) -> Bench:
+        """The bench the suite's options describe (each setting its default when not given)."""
+        return cls(
+            **{
+                name: settings.group_from_options(group, getoption)
+                for name, group in BENCH_GROUPS.items()
+            }
+        )
+
+    def mms_hooks(self) -> LabHooks:
+        """The lab hooks of an external MMS."""
+        return self.mms.hooks(self.timeouts.hook)
+
+    def fido_hooks(self) -> LabHooks:
+        """The lab hooks of an external Device Service."""
+        return self.fido.hooks(self.timeouts.hook)
 
 
-def load_factory(spec: str, setting: str) -> Callable[..., Any]:
+BENCH_GROUPS: dict[str, type] = {
+    "info": BenchInfo,
+    "mms": MmsBench,
+    "fido": FidoBench,
+    "device": DeviceBench,
+    "mds": MdsBench,
+    "timeouts": Timeouts,
+}
+# Every group of settings, in the order the README's table lists them.
+SETTING_GROUPS: tuple[type, ...] = (*BENCH_GROUPS.values(), RunPlan)
+
+
+def load_factory(spec: str, setting_name: str) -> Callable[..., Any]:
     """The callable named by `spec` ("module:callable")."""
     module_name, _, attr = spec.partition(":")
     try:
         return getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError, ValueError) as exc:
         raise BenchError(
-            f"{setting} {spec!r} cannot be loaded ({exc}); give it as module:callable"
+            f"{setting_name} {spec!r} cannot be loaded ({exc}); give it as module:callable"
         ) from exc
 
 
-def parse_pinned_codes(items: list[str]) -> dict[str, int]:
-    """Parse `case=code` pins (e.g. bad_signature=-102) for the spec's unspecified cases."""
-    pinned: dict[str, int] = {}
-    for item in items:
-        case, sep, code = item.partition("=")
-        if not sep or case not in UNSPECIFIED_CASES:
-            raise BenchError(
-                f"--mms-expect {item!r}: write CASE=CODE with CASE one of {UNSPECIFIED_CASES}"
-            )
-        try:
-            pinned[case] = int(code)
-        except ValueError:
-            raise BenchError(f"--mms-expect {item!r}: {code!r} is not an integer code") from None
-    return pinned
-
-
-def _load_pems(path: Path, setting: str) -> list[x509.Certificate]:
+def _load_pems(path: Path, setting_name: str) -> list[x509.Certificate]:
     try:
         found = x509.load_pem_x509_certificates(path.read_bytes())
     except (OSError, ValueError) as exc:
-        raise BenchError(f"{setting} {path}: not a readable PEM certificate file ({exc})") from exc
+        raise BenchError(
+            f"{setting_name} {path}: not a readable PEM certificate file ({exc})"
+        ) from exc
     return found

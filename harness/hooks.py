@@ -24,6 +24,7 @@ import httpx
 from harness.verdict import BenchFault
 
 HOOK_NAMES = ("reset", "clock", "fault")
+HOOK_TIMEOUT = 30.0  # seconds one hook may take, unless the bench says
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 TEST_HOOKS_PATH = "/bioharness/test-hooks"
 
@@ -34,7 +35,7 @@ class Hook:
 
     name: str
     action: str
-    timeout: float = 30.0
+    timeout: float = HOOK_TIMEOUT
 
     def __post_init__(self) -> None:
         if self.name not in HOOK_NAMES:
@@ -102,12 +103,12 @@ class LabHooks:
     fault: Hook | None = None
 
     @classmethod
-    def from_actions(cls, timeout: float = 30.0, **actions: str | None) -> LabHooks:
+    def from_actions(cls, timeout: float = HOOK_TIMEOUT, **actions: str | None) -> LabHooks:
         """Hooks from their actions by name (None or "" leaves a hook out)."""
         return cls(**{n: Hook(n, a, timeout) for n, a in actions.items() if a})
 
     @classmethod
-    def test_hooks_of(cls, origin: str, timeout: float = 30.0) -> LabHooks:
+    def test_hooks_of(cls, origin: str, timeout: float = HOOK_TIMEOUT) -> LabHooks:
         """The hooks an embedded reference server offers at `origin` (scheme://host:port)."""
         base = origin.rstrip("/") + TEST_HOOKS_PATH
         return cls.from_actions(

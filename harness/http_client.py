@@ -12,6 +12,9 @@ from harness.evidence import Evidence
 BODY_LIMIT = 64_000  # characters of a body kept as evidence
 
 
+HTTP_TIMEOUT = 10.0  # seconds for one exchange (connect, read, write, pool), unless the bench says
+
+
 def recording_client(evidence: Evidence, timeout: float) -> httpx.Client:
     """An httpx client (with `timeout` on connect, read, write and pool) that adds one evidence
     item per exchange: method, URL, headers and body of the request and of the response."""
@@ -22,12 +25,19 @@ def recording_client(evidence: Evidence, timeout: float) -> httpx.Client:
         evidence.add(
             f"HTTP {request.method} {request.url.path}",
             {
-                "request": {"method": request.method, "url": str(request.url),
-                            "headers": dict(request.headers), "body": _text(request.content)},
-                "response": {"status": response.status_code, "headers": dict(response.headers),
-                             "body": _text(response.content)},
+                "request": {
+                    "method": request.method,
+                    "url": str(request.url),
+                    "headers": dict(request.headers),
+                    "body": _text(request.content),
+                },
+                "response": {
+                    "status": response.status_code,
+                    "headers": dict(response.headers),
+                    "body": _text(response.content),
+                },
             },
-        )  # fmt: skip
+        )
 
     return httpx.Client(timeout=timeout, verify=_tls_context(), event_hooks={"response": [record]})
 

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from collections.abc import Callable
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
-from harness.bench import UNSPECIFIED_CASES
-from harness.device.connect import TransportSpecError, check_transport
-from harness.device.identity import fixture_devices
-from harness.hooks import HOOK_NAMES
-from harness.mms.protocol import ResponseCode
+from harness import settings
+from harness.bench import SETTING_GROUPS
 
 DEFAULT_PROFILE = "bioharness.toml"
+# Every table and key a profile may have, with the check its value must pass (harness/bench.py).
+SCHEMA: dict[str, dict[str, settings.Check]] = settings.profile_schema(SETTING_GROUPS)
 
 
 class ProfileError(ValueError):
@@ -29,89 +27,6 @@ class ProfileError(ValueError):
     def __init__(self, path: Path, problems: list[str]) -> None:
         self.path, self.problems = path, problems
         super().__init__(f"{path}: " + "\n  ".join(["bad bench profile:", *problems]))
-
-
-Check = Callable[[Any, Path], str | None]  # returns the problem and its fix, or None
-
-
-def _string(value: Any, base: Path) -> str | None:
-    return None if isinstance(value, str) and value else "expected a non-empty string"
-
-
-def _url(value: Any, base: Path) -> str | None:
-    parsed = urlparse(value) if isinstance(value, str) else None
-    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
-        return f'{value!r} is not an http(s) URL: give e.g. "https://server.lab.example/path"'
-    return None
-
-
-def _file(value: Any, base: Path) -> str | None:
-    if not isinstance(value, str) or not value:
-        return "expected the path of a PEM file"
-    if not (base / value).is_file():
-        return f"no file {value!r} (relative to {base}): give the path of an existing PEM file"
-    return None
-
-
-def _seconds(value: Any, base: Path) -> str | None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
-    return None if ok else f"{value!r} is not a positive number of seconds"
-
-
-def _flag(value: Any, base: Path) -> str | None:
-    return None if isinstance(value, bool) else f"{value!r} is not true or false"
-
-
-def _count(value: Any, base: Path) -> str | None:
-    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
-    return None if ok else f"{value!r} is not a whole number of at least 1"
-
-
-def _strings(value: Any, base: Path) -> str | None:
-    ok = isinstance(value, list) and value and all(isinstance(v, str) and v for v in value)
-    return None if ok else 'expected a list of strings, e.g. ["sha256"]'
-
-
-def _transports(value: Any, base: Path) -> str | None:
-    if _strings(value, base):
-        return 'expected a list of transports, e.g. ["serial:/dev/ttyUSB0"]'
-    for spec in value:
-        try:
-            check_transport(spec)
-        except TransportSpecError as exc:
-            return str(exc).replace("--device ", "")
-    return None
-
-
-def _fixture_device(value: Any, base: Path) -> str | None:
-    names = sorted(fixture_devices())
-    return None if value in names else f"{value!r} is no fixture device: use one of {names}"
-
-
-def _status(value: Any, base: Path) -> str | None:
-    ok = isinstance(value, int) and 400 <= value <= 499
-    return None if ok else f"{value!r} is not a 4xx HTTP status"
-
-
-def _code(value: Any, base: Path) -> str | None:
-    codes = sorted(int(c) for c in ResponseCode if c != ResponseCode.SUCCESS)
-    return None if value in codes else f"{value!r} is not an MMS error code: use one of {codes}"
-
-
-SCHEMA: dict[str, dict[str, Check]] = {
-    "bench": {"name": _string, "description": _string},
-    "mms": {"url": _url, "server_ca": _file, "device_ca": _file, "time_tolerance_s": _seconds,
-            "thumbprint_hashes": _strings, "allow_two_part_rotation": _flag},
-    "mms.expect": dict.fromkeys(UNSPECIFIED_CASES, _code),
-    "mms.hooks": dict.fromkeys(HOOK_NAMES, _string),
-    "fido": {"url": _url, "tolerance_s": _seconds, "skew_margin_s": _seconds,
-             "unknown_device_status": _status},
-    "fido.hooks": dict.fromkeys(HOOK_NAMES, _string),
-    "device": {"transports": _transports, "trust": _file, "timeout_s": _seconds,
-               "emulate_on_port": _fixture_device},
-    "mds": {"sbi_url": _url, "launch": _string},
-    "run": {"tags": _string, "requirements": _strings, "workers": _count},
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -132,38 +47,15 @@ class Profile:
         """(fixture device, port) when the profile serves the emulated device on its serial
         port (a bench without hardware); None on a real bench."""
         device = self.get("device", "emulate_on_port")
-        ports = [t.partition(":")[2] for t in self.get("device", "transports", [])
-                 if t.startswith("serial:")]  # fmt: skip
+        transports = self.get("device", "transports", [])
+        ports = [t.partition(":")[2] for t in transports if t.startswith("serial:")]
         return (device, ports[0]) if device and ports else None
 
-    def suite_options(self) -> list[str]:
-        """The conformance-suite (pytest) options this profile stands for."""
-        args = ["--bench-name", self.name]
-        for option, table, key in (
-            ("--mms-url", "mms", "url"), ("--mms-server-ca", "mms", "server_ca"),
-            ("--mms-device-ca", "mms", "device_ca"),
-            ("--time-tolerance", "mms", "time_tolerance_s"),
-            ("--fido-url", "fido", "url"), ("--fido-tolerance", "fido", "tolerance_s"),
-            ("--fido-skew-margin", "fido", "skew_margin_s"),
-            ("--fido-unknown-device-status", "fido", "unknown_device_status"),
-            ("--device-trust", "device", "trust"), ("--device-timeout", "device", "timeout_s"),
-            ("--mds-sbi-url", "mds", "sbi_url"), ("--mds-launch", "mds", "launch"),
-        ):  # fmt: skip
-            value = self.get(table, key)
-            if value is not None:
-                args += [option, str(value)]
-        if self.get("mms", "allow_two_part_rotation"):
-            args.append("--mms-allow-two-part-rotation")
-        for name in self.get("mms", "thumbprint_hashes", []):
-            args += ["--thumbprint-hash", name]
-        for spec in ("mms", "fido"):
-            for hook, action in self.data.get(f"{spec}.hooks", {}).items():
-                args += [f"--{spec}-{hook}-hook", action]
-        for case, code in self.data.get("mms.expect", {}).items():
-            args += ["--mms-expect", f"{case}={code}"]
-        for transport in self.get("device", "transports", []):
-            args += ["--device", transport]
-        return args
+    def suite_options(self, given: Collection[str] = ()) -> list[str]:
+        """The conformance-suite (pytest) options this profile stands for, leaving out the
+        options in `given` (the command line gives them instead)."""
+        args = settings.profile_option_args(SETTING_GROUPS, self.data, given)
+        return args if self.get("bench", "name") else ["--bench-name", self.name, *args]
 
 
 def load(path: Path) -> Profile:
@@ -205,9 +97,10 @@ def load(path: Path) -> Profile:
         )
     if problems:
         raise ProfileError(path, problems)
-    for table, key in (("mms", "server_ca"), ("mms", "device_ca"), ("device", "trust")):
-        if key in tables.get(table, {}):
-            tables[table][key] = str(base / tables[table][key])
+    for table, keys in SCHEMA.items():
+        for key, check in keys.items():
+            if check is settings.pem_file and key in tables.get(table, {}):
+                tables[table][key] = str(base / tables[table][key])
     return Profile(path, tables)
 
 

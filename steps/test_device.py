@@ -6,9 +6,9 @@ harness/device/checks.py (what the device holds); each names the scenario's requ
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
-from dataclasses import dataclass
 
 import pytest
 from cryptography import x509
@@ -16,55 +16,20 @@ from pytest_bdd import given, parsers, scenarios, then, when
 
 from harness.bench import Bench
 from harness.device import checks as device_checks
-from harness.device.connect import BenchDevice, connect
-from harness.device.identity import DeviceIdentity, fixture_devices
-from harness.device.interface import CLOCK_CONTROL, Device
+from harness.device.identity import fixture_devices
+from harness.device.interface import CLOCK_CONTROL
 from harness.evidence import Evidence
-from harness.jose.jws import Signer
 from harness.mds import checks
-from harness.mds.sbi_client import SbiClient
-from harness.mds.service import MdsConfig
-from harness.mds.under_test import MdsUnderTest
+from harness.mds.scenario import DeviceScenario, device_scenario
 from harness.mms import protocol
 from harness.mms.protocol import ResponseCode
 from harness.pki.material import fixture_pki
-from harness.pki.trust import TrustStore
 from harness.report.records import ENVIRONMENT
-from harness.servers.mms.registry import DeviceRecord
 from harness.servers.mms.service import MmsService
+from harness.targets import MmsTarget
 from harness.verdict import BenchFault
 
 scenarios("device")
-
-
-@dataclass
-class DeviceScenario:
-    """One device scenario: the bench device, the reference MMS, the MDS under test, and the
-    requirement the scenario checks (its @req tag), which its verdicts name."""
-
-    bench_device: BenchDevice
-    fixture: DeviceIdentity
-    mms: MmsService
-    mds: MdsUnderTest
-    original_certificate: x509.Certificate
-    requirement: str | None
-    sbi: SbiClient | None = None
-
-    @property
-    def device(self) -> Device:
-        return self.bench_device.device
-
-    @property
-    def trust(self) -> TrustStore:
-        """The device trust of the reference MMS (device CA, and a real device's anchors)."""
-        return self.mms.material.device_trust
-
-    def started_sbi(self) -> SbiClient:
-        """The SBI of the started MDS (a scenario that checks it before "the MDS starts" is a
-        bench fault)."""
-        if self.sbi is None:
-            raise BenchFault("the scenario reads the SBI before the MDS has started")
-        return self.sbi
 
 
 # --- Given -----------------------------------------------------------------------------------
@@ -100,62 +65,43 @@ def bench_device(
     name: str,
     device_transport: str,
     bench: Bench,
-    mms_target,
+    mms_target: MmsTarget,
     scripted_mms: MmsService,
     evidence: Evidence,
     request: pytest.FixtureRequest,
 ) -> DeviceScenario:
-    """Open the bench device and prepare (not start) the MDS under test against the
-    reference MMS."""
-    mms = scripted_mms
-    fixture = fixture_devices()[name]
-    opened = connect(device_transport, fixture, evidence, bench.device.timeout)
-    request.addfinalizer(opened.close)
-    info = opened.device.identity
-    if opened.real:
-        _enroll(mms, opened, fixture, bench)
-    pki = fixture_pki()
-    config = MdsConfig(
-        mms_url=mms_target.url,
-        server_trust=mms_target.server_trust,
-        signer=Signer(pki.key("mds-signing"), (pki.cert("mds-signing"),)),
-        info=bench.mms.mds,
-    )
-    mds = MdsUnderTest(
-        opened.device, config, evidence, fixture.device_code, bench.device.mds(),
-        bench.device.mds_sbi_url, bench.device.mds_launch,
-    )  # fmt: skip
-    request.addfinalizer(mds.stop)
-    request.node.user_properties.append((
-        ENVIRONMENT,
-        f"device.{device_transport}.{info.serial_number}="
-        f"{info.make} {info.model_id}, firmware {info.firmware}",
-    ))  # fmt: skip
+    """Open the bench device and prepare (not start) the MDS under test against the reference
+    MMS, which `scripted_mms` has set back to its seeded state first."""
     req = request.node.get_closest_marker("req")
-    requirement = req.args[0] if req else None
-    return DeviceScenario(opened, fixture, mms, mds, opened.device.certificate, requirement)
-
-
-def _enroll(mms: MmsService, opened: BenchDevice, fixture: DeviceIdentity, bench: Bench) -> None:
-    """A real device joins the reference MMS with the server state of the fixture it plays."""
-    info, now = opened.device.identity, dt.datetime.now(dt.UTC)
-    state = fixture.server
-    key_days = state.get("keyExpiresInDays")
-    mms.registry.enroll(
-        DeviceRecord(
-            info.serial_number, info.model_id, info.provider_id, info.bio_type, info.purpose,
-            bool(state.get("whitelisted")), None, state.get("deviceCodeUUID"),
-            now + dt.timedelta(days=key_days) if key_days is not None else None,
+    scenario = contextlib.ExitStack()
+    request.addfinalizer(scenario.close)
+    dev = scenario.enter_context(
+        device_scenario(
+            bench,
+            device_transport,
+            fixture_devices()[name],
+            mms_target,
+            evidence,
+            requirement=req.args[0] if req else None,
         )
-    )  # fmt: skip
-    anchors = bench.device.extra_device_anchors()
-    if anchors:
-        trust = TrustStore([*mms.material.device_trust.anchors, *anchors])
-        mms.material = type(mms.material)(**{**mms.material.__dict__, "device_trust": trust})
+    )
+    info = dev.device.identity
+    request.node.user_properties.append(
+        (
+            ENVIRONMENT,
+            f"device.{device_transport}.{info.serial_number}="
+            f"{info.make} {info.model_id}, firmware {info.firmware}",
+        )
+    )
+    return dev
 
 
-@given(parsers.re(r"the device clock runs (?P<amount>\d+) (?P<unit>hours|minutes) "
-                  r"(?P<direction>ahead|behind)"))  # fmt: skip
+@given(
+    parsers.re(
+        r"the biometric device's clock runs (?P<amount>\d+) (?P<unit>hours|minutes) "
+        r"(?P<direction>ahead|behind)"
+    )
+)
 def device_clock(dev: DeviceScenario, amount: str, unit: str, direction: str) -> None:
     if CLOCK_CONTROL not in dev.device.capabilities:
         pytest.skip("this bench device has no clock control")
@@ -183,9 +129,13 @@ def mds_starts(dev: DeviceScenario, request: pytest.FixtureRequest) -> None:
 )
 def refreshed(dev: DeviceScenario, times: str, seconds: str | None) -> None:
     """Wait for more snapshot requests: within `seconds`, else within the validity they renew
-    (never longer than checks.MAX_WAIT, so a server policy of hours cannot hang the run)."""
+    (never longer than the longest wait, so a server policy of hours cannot hang the run)."""
     checks.wait_for_snapshots(
-        dev.mms, int(times), float(seconds) if seconds else None, requirement=dev.requirement
+        dev.mms,
+        int(times),
+        float(seconds) if seconds else None,
+        waits=dev.waits,
+        requirement=dev.requirement,
     )
 
 
@@ -224,12 +174,14 @@ def seconds_pass(seconds: int) -> None:
 
 @then(parsers.re(r"the MMS received an? (?P<api>msb\w+) request$"))
 def received(dev: DeviceScenario, api: str) -> None:
-    checks.check_received(dev.mms, api, requirement=dev.requirement)
+    checks.check_received(dev.mms, api, waits=dev.waits, requirement=dev.requirement)
 
 
 @then(parsers.re(r"the MMS received (?P<count>\d+) (?P<api>msb\w+) requests?$"))
 def received_count(dev: DeviceScenario, count: str, api: str) -> None:
-    checks.check_received_count(dev.mms, api, int(count), requirement=dev.requirement)
+    checks.check_received_count(
+        dev.mms, api, int(count), waits=dev.waits, requirement=dev.requirement
+    )
 
 
 @then("every request the MMS received verifies with RS256 and an x5c chained to the vendor root")
@@ -294,21 +246,26 @@ def registration_signed(dev: DeviceScenario) -> None:
 @then("the MDS's later snapshot requests carry the device code the MMS assigned")
 def later_snapshot_code(dev: DeviceScenario) -> None:
     checks.check_later_snapshots_carry_code(
-        dev.mms, dev.device.identity.serial_number, requirement=dev.requirement
+        dev.mms, dev.device.identity.serial_number, waits=dev.waits, requirement=dev.requirement
     )
 
 
 @then(parsers.parse('the SBI reports the device "{status}"'))
 def sbi_status(dev: DeviceScenario, status: str) -> None:
-    checks.check_device_status(dev.started_sbi(), status, requirement=dev.requirement)
+    checks.check_device_status(
+        dev.started_sbi(), status, waits=dev.waits, requirement=dev.requirement
+    )
 
 
 @then("a capture through the SBI succeeds and the device signed it")
 def capture_ok(dev: DeviceScenario) -> None:
     checks.check_capture_signed(
-        dev.started_sbi(), dev.fixture.purpose, dev.trust, dev.device.certificate,
+        dev.started_sbi(),
+        dev.fixture.purpose,
+        dev.trust,
+        dev.device.certificate,
         requirement=dev.requirement,
-    )  # fmt: skip
+    )
 
 
 @then(parsers.parse('a capture through the SBI is refused with error "{code}"'))
@@ -318,26 +275,34 @@ def capture_refused(dev: DeviceScenario, code: str) -> None:
     )
 
 
-@then(parsers.parse("the device clock is within {seconds:d} seconds of the server time"))
+@then(
+    parsers.parse("the biometric device's clock is within {seconds:d} seconds of the server time")
+)
 def clock_adopted(dev: DeviceScenario, seconds: int) -> None:
     device_checks.check_clock(
-        dev.device, dt.datetime.now(dt.UTC), dt.timedelta(seconds=seconds),
+        dev.device,
+        dev.mms.clock.now(),
+        dt.timedelta(seconds=seconds),
         requirement=dev.requirement,
-    )  # fmt: skip
+    )
 
 
 @then("a later snapshot request carries an empty deviceCodeUUID")
 def asked_without_code(dev: DeviceScenario) -> None:
-    checks.check_reasked_without_code(dev.mms, requirement=dev.requirement)
+    checks.check_reasked_without_code(dev.mms, waits=dev.waits, requirement=dev.requirement)
 
 
 @then("the device still holds its original certificate")
 def original_certificate(dev: DeviceScenario) -> None:
-    checks.check_received(dev.mms, protocol.KEY_ROTATION, requirement=dev.requirement)
+    checks.check_received(
+        dev.mms, protocol.KEY_ROTATION, waits=dev.waits, requirement=dev.requirement
+    )
     device_checks.check_certificate(
-        dev.device, dev.original_certificate, "its original certificate",
+        dev.device,
+        dev.original_certificate,
+        "its original certificate",
         requirement=dev.requirement,
-    )  # fmt: skip
+    )
 
 
 @then("the device's USB serial-number string equals the serialNumber in the MDS's requests")

@@ -16,6 +16,7 @@ from harness.fido import checks, malformed, protocol, state
 from harness.fido.client import FidoClient
 from harness.fido.fixtures import FidoDevice, fido_devices
 from harness.fido.session import FidoSession
+from harness.targets import FidoTarget
 
 scenarios("fido")
 
@@ -64,7 +65,7 @@ def device_with_foreign_target(name: str, other: str, fido_client: FidoClient) -
     target_fixture="fido",
 )
 def provisioned_device(
-    name: str, n: int, fido_client: FidoClient, fido_target, evidence: Evidence
+    name: str, n: int, fido_client: FidoClient, fido_target: FidoTarget, evidence: Evidence
 ) -> FidoSession:
     """A device of a scenario that consumes state: the server must show it as provisioned."""
     session = device_with_target(name, n, fido_client)
@@ -145,12 +146,16 @@ def other_device_id(fido: FidoSession, device_id: str) -> None:
 
 
 @given("the Device Service is made to fail its next request")
-def next_request_fails(fido_target) -> None:
+def next_request_fails(fido_target: FidoTarget) -> None:
     fido_target.hooks.run("fault")
 
 
-@given(parsers.re(r"the device clock runs just (?P<side>inside|outside) the tolerance "
-                  r"(?P<direction>ahead|behind)"))  # fmt: skip
+@given(
+    parsers.re(
+        r"the FIDO device's clock runs just (?P<side>inside|outside) the tolerance "
+        r"(?P<direction>ahead|behind)"
+    )
+)
 def clock_skew(fido: FidoSession, side: str, direction: str, bench: Bench) -> None:
     margin = bench.fido.skew_margin
     offset = bench.fido.tolerance + (margin if side == "outside" else -margin)
@@ -158,7 +163,9 @@ def clock_skew(fido: FidoSession, side: str, direction: str, bench: Bench) -> No
 
 
 @given(parsers.parse('the server lists the operation "{op_id}" as live'))
-def operation_live(fido: FidoSession, op_id: str, fido_target, evidence: Evidence) -> None:
+def operation_live(
+    fido: FidoSession, op_id: str, fido_target: FidoTarget, evidence: Evidence
+) -> None:
     """Precondition of a scenario that waits for `op_id` to time out."""
     listed = checks.fixture_token(_op(fido, op_id)) in checks.oob_tokens(
         state.listed_operations(fido, evidence)
@@ -213,7 +220,7 @@ def modification(fido: FidoSession, operation: str, fields: str) -> None:
 
 @when(parsers.parse("{minutes:d} minutes pass"))
 def minutes_pass(
-    minutes: int, fido: FidoSession, fido_target, request: pytest.FixtureRequest
+    minutes: int, fido: FidoSession, fido_target: FidoTarget, request: pytest.FixtureRequest
 ) -> None:
     """Time moves on for the server (its clock hook; set right after the scenario) and for the
     device alike, so the device's signatures stay inside the server's tolerance."""
@@ -222,7 +229,7 @@ def minutes_pass(
     fido.clock.offset += dt.timedelta(minutes=minutes)
 
 
-@when("the device clock is set right")
+@when("the FIDO device's clock is set right")
 def clock_right(fido: FidoSession) -> None:
     fido.clock.offset = dt.timedelta()
 

@@ -21,6 +21,7 @@ from harness.mms.session import (
     fixture_device_signer,
     fixture_signer,
 )
+from harness.targets import MmsTarget
 from harness.verdict import Nonconformance
 
 scenarios("mms")
@@ -35,7 +36,7 @@ def fixture_device(name: str, mms_client: MmsClient, bench: Bench) -> MmsSession
 
 
 @given("the server still holds the device as unregistered")
-def still_unregistered(mms: MmsSession, mms_target, evidence: Evidence) -> None:
+def still_unregistered(mms: MmsSession, mms_target: MmsTarget, evidence: Evidence) -> None:
     """Precondition of a registration: the device is as the lab provisioned it (unregistered)."""
     snapshot = mms.snapshot()
     # A server that registered the device in an earlier run may refuse its empty code (-101).
@@ -130,7 +131,7 @@ def part_signed_by_other(mms: MmsSession, part: str, other: str) -> None:
 
 
 @given("the server is made to fail its next request")
-def next_request_fails(mms_target) -> None:
+def next_request_fails(mms_target: MmsTarget) -> None:
     mms_target.hooks.run("fault")
 
 

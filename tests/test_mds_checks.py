@@ -12,6 +12,7 @@ import pytest
 
 from harness.device import checks as device_checks
 from harness.mds import checks
+from harness.mds.waits import MdsWaits
 from harness.mms import protocol
 from harness.pki.material import fixture_pki
 from harness.pki.trust import TrustStore
@@ -25,9 +26,12 @@ REQ = "DEV-TEST"
 def _request(api: str = protocol.SNAPSHOT, **fields: Any) -> RecordedRequest:
     payload = {f: "x" for f in protocol.REQUEST_FIELDS[api]}
     payload.update(
-        certificationLevel="L1", bioType="Finger", devicePurpose="Auth",
-        timeStamp="2025-01-01T00:00:00Z", uniqueTransactionId=str(id(payload)),
-    )  # fmt: skip
+        certificationLevel="L1",
+        bioType="Finger",
+        devicePurpose="Auth",
+        timeStamp="2025-01-01T00:00:00Z",
+        uniqueTransactionId=str(id(payload)),
+    )
     payload.update(fields)
     return RecordedRequest(api, NOW, "token", {"alg": "RS256"}, payload, None)
 
@@ -41,8 +45,12 @@ def _verdict(check: Any, *args: Any, **kwargs: Any) -> Nonconformance:
 
 def test_well_formed_requests_pass() -> None:
     records = [_request(), _request(protocol.ENCRYPTION_CERT)]
-    for check in (checks.check_signed, checks.check_fields, checks.check_timestamps,
-                  checks.check_unique_transaction_ids):  # fmt: skip
+    for check in (
+        checks.check_signed,
+        checks.check_fields,
+        checks.check_timestamps,
+        checks.check_unique_transaction_ids,
+    ):
         check(records, requirement=REQ)
 
 
@@ -80,9 +88,10 @@ def test_an_mds_that_does_not_refresh_in_time_is_a_nonconformity() -> None:
 
 
 def test_the_refresh_allowance_is_bounded() -> None:
-    assert checks.refresh_allowance(dt.timedelta(seconds=2), 2) == 9
-    assert checks.refresh_allowance(dt.timedelta(hours=1), 1) == checks.MAX_WAIT
-    assert checks.refresh_allowance(dt.timedelta(hours=1), 1, 5.0) == 5.0
+    waits = MdsWaits(settle=5.0, longest=60.0)
+    assert waits.refresh_allowance(dt.timedelta(seconds=2), 2) == 9
+    assert waits.refresh_allowance(dt.timedelta(hours=1), 1) == 60.0
+    assert waits.refresh_allowance(dt.timedelta(hours=1), 1, 5.0) == 5.0
 
 
 @pytest.mark.parametrize(

@@ -94,7 +94,7 @@ x = 1
         "[fido.hooks] reboot: unknown key",
         "[fido.hooks] reset: expected a non-empty string",
         "[device] transports: 'bluetooth': use memory, pty, usb, serial:<port>",
-        "[device] emulate_on_port: 'nobody' is no fixture device",
+        "[device] emulate_on_port: 'nobody' is not a fixture device",
         "[device] emulate_on_port: the emulated device is served on a serial port",
         "[run] workers: 0 is not a whole number of at least 1",
         "[targets]: unknown table",

@@ -70,12 +70,12 @@ Feature: An MDS keeps its device in sync with the management server
     And 3 seconds pass
     Then a capture through the SBI is refused with error "104"
 
-  @req:DEV-CLOCK @needs_clock_control
+  @req:DEV-CLOCK @needs_device_clock
   Scenario Outline: A device whose clock starts <amount> <unit> <direction> adopts the server time
     Given the bench device as "finger-auth"
-    And the device clock runs <amount> <unit> <direction>
+    And the biometric device's clock runs <amount> <unit> <direction>
     When the MDS starts
-    Then the device clock is within 2 seconds of the server time
+    Then the biometric device's clock is within 2 seconds of the server time
 
     Examples:
       | amount | unit    | direction |

@@ -9,7 +9,7 @@ Feature: Clock divergence between the device and nevisFIDO
   @req:FIDO-CLOCK-SKEW
   Scenario Outline: <request> from a device clock just inside the tolerance <direction> succeeds
     Given the FIDO device "<device>" signing with its dispatch target 1
-    And the device clock runs just inside the tolerance <direction>
+    And the FIDO device's clock runs just inside the tolerance <direction>
     When the device <request>
     Then the status is <status>
 
@@ -25,7 +25,7 @@ Feature: Clock divergence between the device and nevisFIDO
   @req:FIDO-CLOCK-SKEW @consumes_state
   Scenario Outline: A DELETE from a device clock just inside the tolerance <direction> succeeds
     Given the FIDO device "<device>" as provisioned, signing with its dispatch target 1
-    And the device clock runs just inside the tolerance <direction>
+    And the FIDO device's clock runs just inside the tolerance <direction>
     When the device deletes its credentials
     Then the status is 204
 
@@ -37,7 +37,7 @@ Feature: Clock divergence between the device and nevisFIDO
   @req:FIDO-CLOCK-SKEW
   Scenario Outline: <request> from a device clock just outside the tolerance <direction> is refused as expired
     Given the FIDO device "<device>" signing with its dispatch target 1
-    And the device clock runs just outside the tolerance <direction>
+    And the FIDO device's clock runs just outside the tolerance <direction>
     When the device <request>
     Then the answer says the device signature expired
 
@@ -55,10 +55,10 @@ Feature: Clock divergence between the device and nevisFIDO
   @req:FIDO-CLOCK-SKEW @consumes_state
   Scenario: A refused expired signature changes nothing
     Given the FIDO device "dave-phone" as provisioned, signing with its dispatch target 1
-    And the device clock runs just outside the tolerance ahead
+    And the FIDO device's clock runs just outside the tolerance ahead
     When the device deletes its credentials
     Then the answer says the device signature expired
-    When the device clock is set right
+    When the FIDO device's clock is set right
     And the device gets its credentials
     Then the status is 200
     And the decrypted device lists the fixture's credentials and dispatch targets

@@ -121,7 +121,7 @@ Feature: Get Device Credentials (GET /devices/credentials/{deviceId})
     When the device gets its credentials
     Then the status is 403
 
-  @req:FIDO-GET-500 @needs_fault_hook
+  @req:FIDO-GET-500 @needs_server_fault
   Scenario: A server that hits an internal fault answers 500
     Given the FIDO device "alice-phone" signing with its dispatch target 1
     And the Device Service is made to fail its next request

@@ -12,7 +12,7 @@ Feature: Get Device Out-of-Band Operations (GET /devices/oobOperations/{deviceId
     And the decrypted operations have the fields of the spec
     And the operations listed are exactly the fixture's live ones
 
-  @req:FIDO-OOB-TIMEOUT @needs_clock_hook @consumes_state
+  @req:FIDO-OOB-TIMEOUT @needs_server_clock @consumes_state
   Scenario: An operation disappears once it times out
     Given the FIDO device "alice-phone" signing with its dispatch target 1
     And the server lists the operation "op-short-qr" as live

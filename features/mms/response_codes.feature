@@ -60,7 +60,7 @@ Feature: Response codes (section 5) for devices the server must not serve
       | a model the whitelist lacks     | modelID       | BH-XX-999       |
       | a purpose the device is not for | devicePurpose | Registration    |
 
-  @req:MMS-CODE-1001 @needs_fault_hook
+  @req:MMS-CODE-1001 @needs_server_fault
   Scenario: A server that hits an internal fault cannot generate a response
     Given the fixture device "finger-auth"
     And the server is made to fail its next request

@@ -1,11 +1,11 @@
-"""`bioharness`: the lab's command line (run, serve, list, pki, report)."""
+"""`bioharness`: the lab's command line (run, serve, list, settings, pki, report)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from harness.cli import listing, pki, report, run, serve
+from harness.cli import listing, pki, report, run, serve, settings
 
 
 def parser() -> argparse.ArgumentParser:
@@ -16,7 +16,7 @@ def parser() -> argparse.ArgumentParser:
         "Device Service, and biometric devices with their MDS.",
     )
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (run, serve, listing, pki, report):
+    for module in (run, serve, listing, settings, pki, report):
         module.add_parser(commands)
     return top
 

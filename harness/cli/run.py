@@ -30,9 +30,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "Exits 1 when a requirement fails or has no verdict, 2 on a bad profile or option.",
     )
     options.add_profile(p)
-    p.add_argument("--tags", metavar="EXPR",
-                   help="feature tags to run, as a pytest -m expression, e.g. "
-                        "'mms and not consumes_state'")  # fmt: skip
+    p.add_argument(
+        "--tags",
+        metavar="EXPR",
+        help="feature tags to run, as a pytest -m expression, e.g. 'mms and not consumes_state'",
+    )
     options.add_req(p)
     p.add_argument(
         "-k", dest="keyword", metavar="EXPR", help="only scenarios whose name matches (pytest -k)"
@@ -75,16 +77,15 @@ def handle(args: argparse.Namespace) -> int:
 
 def suite_args(args: argparse.Namespace, profile: Profile | None, folder: Path) -> list[str]:
     """The pytest command line for this run."""
-    command = [
-        str(ROOT / "steps"), "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"),
-        "--alluredir", str(folder / "allure-results"), "--junitxml", str(folder / "junit.xml"),
-        "--summary-dir", str(folder), "-rfEs", "-q" if args.quiet else "-v",
-    ]  # fmt: skip
-    command += profile.suite_options() if profile else []
+    command = [str(ROOT / "steps"), "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml")]
+    command += ["--alluredir", str(folder / "allure-results")]
+    command += ["--junitxml", str(folder / "junit.xml"), "--summary-dir", str(folder)]
+    command += ["-rfEs", "-q" if args.quiet else "-v"]
+    command += profile.suite_options(given={"--req"} if args.req else ()) if profile else []
     tags = args.tags or (profile.get("run", "tags") if profile else None)
     if tags:
         command += ["-m", tags]
-    for requirement in args.req or (profile.get("run", "requirements", []) if profile else []):
+    for requirement in args.req:
         command += ["--req", requirement]
     if args.keyword:
         command += ["-k", args.keyword]

@@ -9,6 +9,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from harness.bench import Bench, FidoBench
 from harness.device.connect import emulated_on_pty
 from harness.device.identity import fixture_devices
 from harness.hooks import TEST_HOOKS_PATH
@@ -86,17 +87,34 @@ def handle(args: argparse.Namespace) -> int:
             _wait(stop, args.seconds)
         return 0
     with tempfile.TemporaryDirectory(prefix="bioharness-tls-") as tmp:
-        hosts = [args.host, *args.tls_name, socket.gethostname(), socket.getfqdn(), "localhost",
-                 "127.0.0.1"]  # fmt: skip
+        hosts = [
+            args.host,
+            *args.tls_name,
+            socket.gethostname(),
+            socket.getfqdn(),
+            "localhost",
+            "127.0.0.1",
+        ]
         tls = serving_certificate(list(dict.fromkeys(hosts)), Path(tmp)) if args.tls else None
         db = str(args.db) if args.db else ":memory:"
         if args.what == "mms":
-            server = embedded_mms(reference_mms(db_path=db), args.host, args.port, tls,
-                                  with_test_hooks=args.test_hooks)  # fmt: skip
+            server = embedded_mms(
+                reference_mms(db_path=db),
+                host=args.host,
+                port=args.port,
+                tls=tls,
+                with_test_hooks=args.test_hooks,
+            )
         else:
-            service = reference_fido(db_path=db, tolerance=dt.timedelta(seconds=args.tolerance))
-            server = embedded_fido(service, host=args.host, port=args.port, tls=tls,
-                                   with_test_hooks=args.test_hooks)  # fmt: skip
+            tolerance = dt.timedelta(seconds=args.tolerance)
+            service = reference_fido(db_path=db, bench=Bench(fido=FidoBench(tolerance=tolerance)))
+            server = embedded_fido(
+                service,
+                host=args.host,
+                port=args.port,
+                tls=tls,
+                with_test_hooks=args.test_hooks,
+            )
         with server:
             print(f"reference {args.what.upper()} at {server.url}", flush=True)
             if args.test_hooks:
@@ -108,8 +126,10 @@ def handle(args: argparse.Namespace) -> int:
                     f"TLS for {names}: trust {DEFAULT_FIXTURES / 'pki' / 'server-root-ca.cert.pem'}"
                 )
             if args.what == "mms":
-                threading.Thread(target=_print_requests, args=(server.service, stop),
-                                 daemon=True).start()  # fmt: skip
+                printer = threading.Thread(
+                    target=_print_requests, args=(server.service, stop), daemon=True
+                )
+                printer.start()
             _wait(stop, args.seconds)
     return 0
 

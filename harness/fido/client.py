@@ -9,7 +9,7 @@ import httpx
 
 from harness.evidence import Evidence
 from harness.fido.protocol import is_jose
-from harness.http_client import recording_client
+from harness.http_client import HTTP_TIMEOUT, recording_client
 from harness.jose.jwe import InvalidJwe, decrypt
 from harness.pki import certs
 
@@ -31,7 +31,9 @@ class FidoExchange:
 class FidoClient:
     """Sends Device Service requests to `base_url` (e.g. https://host/nevisfido)."""
 
-    def __init__(self, base_url: str, evidence: Evidence | None = None, timeout: float = 10.0):
+    def __init__(
+        self, base_url: str, evidence: Evidence | None = None, timeout: float = HTTP_TIMEOUT
+    ):
         self.base_url = base_url.rstrip("/")
         self.evidence = evidence or Evidence()
         self._http = recording_client(self.evidence, timeout)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -20,6 +19,7 @@ from harness.clock import parse_iso
 from harness.device.checks import describe
 from harness.jose.jws import InvalidJws, VerifiedJws, verify
 from harness.mds.sbi_client import SbiClient
+from harness.mds.waits import DEFAULT_WAITS, MdsWaits
 from harness.mms import protocol
 from harness.mms.protocol import CERTIFICATION_LEVELS, ResponseCode
 from harness.mms.requests import read_registration_request
@@ -30,23 +30,10 @@ from harness.verdict import BenchFault, Nonconformance
 
 BIO_TYPES = ("Finger", "Iris", "Face")
 PURPOSES = ("Auth", "Registration")
-MAX_WAIT = 60.0  # seconds: the longest any check waits for the MDS to act
-SETTLE = 5.0  # seconds an MDS gets to finish acting on an answer before a check reads its state
-
 T = TypeVar("T")
 
 
-# --- waiting for the MDS ---------------------------------------------------------------------
-
-
-def settles(condition: Callable[[], bool], seconds: float = SETTLE) -> bool:
-    """Whether `condition` becomes true within `seconds` (the MDS works in its own threads)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
+# --- what the MMS received -------------------------------------------------------------------
 
 
 def requests_of(mms: MmsService, api: str | None = None) -> list[RecordedRequest]:
@@ -54,21 +41,18 @@ def requests_of(mms: MmsService, api: str | None = None) -> list[RecordedRequest
     return [r for r in mms.recorded if api is None or r.api == api]
 
 
-def refresh_allowance(validity: dt.timedelta, times: int, seconds: float | None = None) -> float:
-    """Seconds an MDS gets for `times` more snapshot requests: `seconds` when a scenario names
-    them, else the validity they renew (plus 5 s), never more than MAX_WAIT."""
-    if seconds is not None:
-        return seconds
-    return min(validity.total_seconds() * times + 5, MAX_WAIT)
-
-
 def wait_for_snapshots(
-    mms: MmsService, times: int, seconds: float | None = None, *, requirement: str | None = None
+    mms: MmsService,
+    times: int,
+    seconds: float | None = None,
+    *,
+    waits: MdsWaits = DEFAULT_WAITS,
+    requirement: str | None = None,
 ) -> None:
-    """The MDS asks for `times` more snapshots within its refresh_allowance."""
+    """The MDS asks for `times` more snapshots within its refresh allowance."""
     target = len(requests_of(mms, protocol.SNAPSHOT)) + times
-    limit = refresh_allowance(mms.policy.snapshot_validity, times, seconds)
-    if not settles(lambda: len(requests_of(mms, protocol.SNAPSHOT)) >= target, limit):
+    limit = waits.refresh_allowance(mms.policy.snapshot_validity, times, seconds)
+    if not waits.until(lambda: len(requests_of(mms, protocol.SNAPSHOT)) >= target, limit):
         raise Nonconformance(
             f"{times} more snapshot requests: not within {limit:.0f}s",
             requirement=requirement,
@@ -77,25 +61,29 @@ def wait_for_snapshots(
         )
 
 
-# --- what the MMS received -------------------------------------------------------------------
-
-
-def check_received(mms: MmsService, api: str, *, requirement: str | None = None) -> None:
-    """The MMS receives an `api` request within SETTLE seconds."""
-    if not settles(lambda: bool(requests_of(mms, api))):
+def check_received(
+    mms: MmsService, api: str, *, waits: MdsWaits = DEFAULT_WAITS, requirement: str | None = None
+) -> None:
+    """The MMS receives an `api` request within the settle time."""
+    if not waits.until(lambda: bool(requests_of(mms, api))):
         raise Nonconformance(
             f"the MMS received no {api} request",
             requirement=requirement,
-            expected=f"a {api} request within {SETTLE:.0f}s",
+            expected=f"a {api} request within {waits.settle:g}s",
             seen=[r.api for r in requests_of(mms)],
         )
 
 
 def check_received_count(
-    mms: MmsService, api: str, count: int, *, requirement: str | None = None
+    mms: MmsService,
+    api: str,
+    count: int,
+    *,
+    waits: MdsWaits = DEFAULT_WAITS,
+    requirement: str | None = None,
 ) -> None:
-    """The MMS has received exactly `count` `api` requests (waiting SETTLE seconds for more)."""
-    settles(lambda: len(requests_of(mms, api)) >= count)
+    """The MMS has received exactly `count` `api` requests (waiting the settle time for more)."""
+    waits.until(lambda: len(requests_of(mms, api)) >= count)
     got = len(requests_of(mms, api))
     if got != count:
         raise Nonconformance(
@@ -137,8 +125,11 @@ def check_fields(records: Sequence[RecordedRequest], *, requirement: str | None 
         untyped = [f for f in fields if not isinstance(payload.get(f), str)]
         if missing or untyped:
             problems.append(f"{r.api}: missing {missing}, not strings {untyped}")
-        for name, allowed in (("certificationLevel", CERTIFICATION_LEVELS),
-                              ("bioType", BIO_TYPES), ("devicePurpose", PURPOSES)):  # fmt: skip
+        for name, allowed in (
+            ("certificationLevel", CERTIFICATION_LEVELS),
+            ("bioType", BIO_TYPES),
+            ("devicePurpose", PURPOSES),
+        ):
             if payload.get(name) not in allowed:
                 problems.append(f"{r.api}: {name} {payload.get(name)!r} not in {allowed}")
     if problems:
@@ -304,10 +295,14 @@ def check_registration_signed(
 
 
 def check_later_snapshots_carry_code(
-    mms: MmsService, serial_number: str, *, requirement: str | None = None
+    mms: MmsService,
+    serial_number: str,
+    *,
+    waits: MdsWaits = DEFAULT_WAITS,
+    requirement: str | None = None,
 ) -> None:
     """The snapshot requests after the first registration carry the device code the MMS
-    assigned (waiting SETTLE seconds for one)."""
+    assigned (waiting the settle time for one)."""
     record = mms.registry.get(serial_number)
     if not record or not record.device_code:
         raise Nonconformance(
@@ -329,11 +324,11 @@ def check_later_snapshots_carry_code(
     def later() -> list[RecordedRequest]:
         return [r for r in requests_of(mms, protocol.SNAPSHOT) if r.received_at > registered_at]
 
-    if not settles(lambda: bool(later())):
+    if not waits.until(lambda: bool(later())):
         raise Nonconformance(
             "no snapshot request after the registration",
             requirement=requirement,
-            expected=f"a snapshot request within {SETTLE:.0f}s of the registration",
+            expected=f"a snapshot request within {waits.settle:g}s of the registration",
             seen=None,
         )
     codes = {(r.payload or {}).get("deviceCodeUUID") for r in later()}
@@ -346,15 +341,17 @@ def check_later_snapshots_carry_code(
         )
 
 
-def check_reasked_without_code(mms: MmsService, *, requirement: str | None = None) -> None:
+def check_reasked_without_code(
+    mms: MmsService, *, waits: MdsWaits = DEFAULT_WAITS, requirement: str | None = None
+) -> None:
     """The first snapshot was answered -101 (as the scenario scripted), and a later snapshot
-    request carries an empty deviceCodeUUID (waiting SETTLE seconds for it)."""
+    request carries an empty deviceCodeUUID (waiting the settle time for it)."""
 
     def asked_again() -> bool:
         _, *later = requests_of(mms, protocol.SNAPSHOT) or [None]
         return any((r.payload or {}).get("deviceCodeUUID") == "" for r in later)
 
-    settled = settles(asked_again)
+    settled = waits.until(asked_again)
     first = next(iter(requests_of(mms, protocol.SNAPSHOT)), None)
     if first is None or first.problem:
         raise Nonconformance(
@@ -402,9 +399,11 @@ def device_status(sbi: SbiClient, *, requirement: str | None = None) -> Any:
     return _member(answer, (0, "deviceStatus"), requirement)
 
 
-def check_device_status(sbi: SbiClient, status: str, *, requirement: str | None = None) -> None:
-    """The SBI reports `status` (within SETTLE seconds)."""
-    settles(lambda: device_status(sbi, requirement=requirement) == status)
+def check_device_status(
+    sbi: SbiClient, status: str, *, waits: MdsWaits = DEFAULT_WAITS, requirement: str | None = None
+) -> None:
+    """The SBI reports `status` (within the settle time)."""
+    waits.until(lambda: device_status(sbi, requirement=requirement) == status)
     got = device_status(sbi, requirement=requirement)
     if got != status:
         raise Nonconformance(
@@ -424,15 +423,17 @@ def check_device_info_signed_by(
 ) -> None:
     """The SBI's device info is a JWS that verifies and was signed with `signer`."""
     answer = _sbi(sbi.device_info, "device info", requirement)
-    verified = _verified(_member(answer, (0, "deviceInfo"), requirement), trust, "deviceInfo",
-                         requirement)  # fmt: skip
+    verified = _verified(
+        _member(answer, (0, "deviceInfo"), requirement), trust, "deviceInfo", requirement
+    )
     _signed_by(verified, signer, "device info", requirement)
 
 
 def capture(sbi: SbiClient, purpose: str, *, requirement: str | None = None) -> dict[str, Any]:
     """One capture through the SBI (RCAPTURE for a Registration device): its first biometric."""
-    answer = _sbi(lambda: sbi.capture(registration=purpose == "Registration"), "capture",
-                  requirement)  # fmt: skip
+    answer = _sbi(
+        lambda: sbi.capture(registration=purpose == "Registration"), "capture", requirement
+    )
     entry = _member(answer, ("biometrics", 0), requirement)
     if not isinstance(entry, dict):
         raise Nonconformance(

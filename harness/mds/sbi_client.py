@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from harness.evidence import Evidence
-from harness.http_client import recording_client
+from harness.http_client import HTTP_TIMEOUT, recording_client
 
 
 class SbiClient:
     """Calls an MDS's SBI at `base_url` (e.g. http://127.0.0.1:4501) and records each exchange."""
 
-    def __init__(self, base_url: str, evidence: Evidence | None = None, timeout: float = 10.0):
+    def __init__(
+        self, base_url: str, evidence: Evidence | None = None, timeout: float = HTTP_TIMEOUT
+    ):
         self.base_url = base_url.rstrip("/")
         self.evidence = evidence or Evidence()
         self._http = recording_client(self.evidence, timeout)
@@ -29,9 +31,14 @@ class SbiClient:
         return self._call("MOSIPDINFO", "/info")
 
     def capture(self, registration: bool = False) -> dict[str, Any]:
-        body = {"env": "Developer", "purpose": "Registration" if registration else "Auth",
-                "specVersion": "0.9.5", "timeout": 10000, "transactionId": "bioharness",
-                "bio": [{"type": "Biometric Device", "count": 1}]}  # fmt: skip
+        body = {
+            "env": "Developer",
+            "purpose": "Registration" if registration else "Auth",
+            "specVersion": "0.9.5",
+            "timeout": 10000,
+            "transactionId": "bioharness",
+            "bio": [{"type": "Biometric Device", "count": 1}],
+        }
         return self._call("RCAPTURE" if registration else "CAPTURE", "/capture", body)
 
     def close(self) -> None:

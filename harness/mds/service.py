@@ -20,6 +20,7 @@ from cryptography import x509
 from harness.clock import parse_iso
 from harness.device.interface import Device, DeviceError
 from harness.evidence import Evidence
+from harness.http_client import HTTP_TIMEOUT
 from harness.jose.jws import Signer
 from harness.mms.answers import certificate_field
 from harness.mms.client import MmsClient, MmsExchange
@@ -43,7 +44,7 @@ class MdsConfig:
     refresh_margin: dt.timedelta = dt.timedelta(seconds=1)
     retry_after: dt.timedelta = dt.timedelta(seconds=0.5)
     max_sleep: dt.timedelta = dt.timedelta(minutes=5)
-    http_timeout: float = 10.0
+    http_timeout: float = HTTP_TIMEOUT
 
 
 class EmulatedMds:

@@ -17,6 +17,8 @@ from harness.mds.sbi_client import SbiClient
 from harness.mds.service import EmulatedMds, MdsConfig
 from harness.servers.runner import EmbeddedServer
 
+START_TIMEOUT = 30.0  # seconds a vendor MDS gets to answer discovery, unless the bench says
+
 
 class MdsUnderTest:
     """Start and stop the MDS under test and reach it through its SBI.
@@ -35,7 +37,7 @@ class MdsUnderTest:
         factory: Callable[..., EmulatedMds] = EmulatedMds,
         sbi_url: str | None = None,
         launch: str | None = None,
-        start_timeout: float = 30.0,
+        start_timeout: float = START_TIMEOUT,
     ) -> None:
         self.device, self.config, self.evidence = device, config, evidence
         self.device_code, self.factory = device_code, factory
@@ -56,13 +58,13 @@ class MdsUnderTest:
                 raise RuntimeError("a vendor MDS is started by the bench's launch command")
             command = self.launch.format(mms_url=self.config.mms_url)
             self._process = subprocess.Popen(shlex.split(command))
-            self.sbi = SbiClient(self.sbi_url or "", self.evidence)
+            self.sbi = SbiClient(self.sbi_url or "", self.evidence, self.config.http_timeout)
             self._wait_for_sbi()
         else:
             self.emulated = self.factory(self.device, self.config, self.evidence, self.device_code)
             self.emulated.start()
             self._server = EmbeddedServer(self.emulated, build_app(self.emulated), "").start()
-            self.sbi = SbiClient(self._server.url, self.evidence)
+            self.sbi = SbiClient(self._server.url, self.evidence, self.config.http_timeout)
         return self.sbi
 
     def _wait_for_sbi(self) -> None:

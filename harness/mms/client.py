@@ -10,7 +10,7 @@ import httpx
 
 from harness.clock import Clock, SystemClock
 from harness.evidence import Evidence
-from harness.http_client import recording_client
+from harness.http_client import HTTP_TIMEOUT, recording_client
 from harness.jose.jws import InvalidJws, Signer, VerifiedJws, sign, verify
 from harness.jose.mutations import mutate
 from harness.pki.trust import TrustStore
@@ -58,7 +58,7 @@ class MmsClient:
         *,
         clock: Clock | None = None,
         evidence: Evidence | None = None,
-        timeout: float = 10.0,
+        timeout: float = HTTP_TIMEOUT,
     ) -> None:
         self.url = url
         self.server_trust = server_trust

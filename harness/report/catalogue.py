@@ -18,9 +18,9 @@ REQUIREMENTS_DOC = ROOT / "docs" / "requirements.md"
 # Tags that say what a bench must be able to do for a scenario to run.
 CAPABILITY_TAGS = {
     "embedded_server_only": "the embedded reference MMS (device scenarios)",
-    "needs_fault_hook": "the server's fault hook",
-    "needs_clock_hook": "the server's clock hook",
-    "needs_clock_control": "a device whose clock the bench can set",
+    "needs_server_fault": "the server's fault hook",
+    "needs_server_clock": "the server's clock hook",
+    "needs_device_clock": "a device whose clock the bench can set",
     "usb_only": "a device on USB",
     "consumes_state": "fixture state of its own (restored, or the server's reset hook)",
 }

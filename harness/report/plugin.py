@@ -14,8 +14,8 @@ import pytest
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from harness.clock import iso
-from harness.device.connect import DEFAULT_TRANSPORTS
 from harness.pki.material import DEFAULT_FIXTURES
+from harness.pytest_plugin import bench_of
 from harness.report import html, summary
 from harness.report.records import (
     CATEGORIES,
@@ -38,7 +38,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--summary-dir", type=Path, help="write summary.json and summary.html into this folder"
     )
-    group.addoption("--bench-name", default="embedded default", help="the bench, for reports")
 
 
 @pytest.hookimpl(trylast=True)
@@ -102,7 +101,7 @@ class RunRecorder:
         if folder is None:
             return
         meta = {
-            "bench": self.config.getoption("--bench-name"),
+            "bench": bench_of(self.config).info.name,
             "harness_version": version("bioharness"),
             "started": iso(self.started),
             "duration_s": round(time.monotonic() - self._t0, 1),
@@ -119,16 +118,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def bench_environment(config: pytest.Config) -> dict[str, str]:
     """What this run targets, for Allure's environment and the summary."""
-    opt = config.getoption
-    devices = opt("--device", None) or DEFAULT_TRANSPORTS
+    bench = bench_of(config)
     environment = {
-        "bench": opt("--bench-name"),
+        "bench": bench.info.name,
         "bioharness.version": version("bioharness"),
         "python.version": platform.python_version(),
-        "mms.target": opt("--mms-url", None) or "embedded reference MMS",
-        "fido.target": opt("--fido-url", None) or "embedded reference Device Service",
-        "device.transports": ", ".join(devices),
-        "mds": opt("--mds-sbi-url", None) or f"emulated ({opt('--mds-factory', '')})",
+        "mms.target": bench.mms.url or "embedded reference MMS",
+        "fido.target": bench.fido.url or "embedded reference Device Service",
+        "device.transports": ", ".join(bench.device.transports),
+        "mds": bench.mds.sbi_url or f"emulated ({bench.mds.factory})",
     }
     manifest = json.loads((DEFAULT_FIXTURES / "pki" / "manifest.json").read_text())["material"]
     for name in FIXTURE_MATERIAL:

@@ -1,1 +1,2 @@
-"""Embedded reference servers (MMS; nevisFIDO to come) and the loopback runner that serves them."""
+"""The embedded reference servers (MMS and Device Service) and the loopback runner that serves
+them."""

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.clock import Clock
 from harness.fido import protocol
@@ -13,20 +13,23 @@ from harness.servers.fido.service import FidoService
 from harness.servers.fido.store import FidoStore
 from harness.servers.runner import EmbeddedServer
 
+if TYPE_CHECKING:
+    from harness.bench import Bench
+
 
 def reference_service(
     db_path: str | Path = ":memory:",
     clock: Clock | None = None,
     cls: type = FidoService,
-    tolerance: dt.timedelta = protocol.DEFAULT_TOLERANCE,
+    bench: Bench | None = None,
 ) -> FidoService:
     """A reference Device Service (or a subclass) seeded with the fixture devices, accepting
-    `tolerance` of clock divergence."""
+    the clock divergence of the `bench` (default: the spec's 5 minutes)."""
     return cls(
         store=FidoStore(db_path),
         devices=list(fido_devices().values()),
         clock=clock,
-        tolerance=tolerance,
+        tolerance=bench.fido.tolerance if bench else protocol.DEFAULT_TOLERANCE,
     )
 
 

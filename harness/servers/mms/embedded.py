@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.clock import Clock
 from harness.device.identity import fixture_devices
@@ -13,15 +14,22 @@ from harness.servers.mms.registry import DeviceRegistry
 from harness.servers.mms.service import MmsService
 from harness.servers.runner import EmbeddedServer
 
+if TYPE_CHECKING:
+    from harness.bench import Bench
+
 
 def reference_service(
-    db_path: str | Path = ":memory:", clock: Clock | None = None, cls: type = MmsService
+    db_path: str | Path = ":memory:",
+    clock: Clock | None = None,
+    cls: type = MmsService,
+    bench: Bench | None = None,
 ) -> MmsService:
     """A reference MMS (or a subclass) seeded with the fixture devices and knowing the
-    certificate each was provisioned with."""
+    certificate each was provisioned with; it also trusts the `bench`'s real device anchors."""
     devices, pki = list(fixture_devices().values()), fixture_pki()
+    anchors = bench.device.extra_anchors() if bench else []
     return cls(
-        material=ServerMaterial.from_fixtures(pki),
+        material=ServerMaterial.from_fixtures(pki, extra_device_anchors=anchors),
         registry=DeviceRegistry(db_path),
         devices=devices,
         clock=clock,

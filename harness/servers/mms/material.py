@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cryptography import x509
@@ -24,13 +25,18 @@ class ServerMaterial:
     encryption_cert: x509.Certificate = field(repr=False)
 
     @classmethod
-    def from_fixtures(cls, pki: FixturePki | None = None) -> ServerMaterial:
-        """The server side of the committed fixture PKI (see fixtures/pki/manifest.json)."""
+    def from_fixtures(
+        cls,
+        pki: FixturePki | None = None,
+        extra_device_anchors: Sequence[x509.Certificate] = (),
+    ) -> ServerMaterial:
+        """The server side of the committed fixture PKI (see fixtures/pki/manifest.json); a
+        real device's certificates verify against `extra_device_anchors` too."""
         pki = pki or fixture_pki()
         return cls(
             signer=Signer(pki.key("mms-response-signing"), (pki.cert("mms-response-signing"),)),
             vendor_trust=TrustStore([pki.cert("vendor-root-ca")]),
-            device_trust=TrustStore([pki.cert("server-root-ca")]),
+            device_trust=TrustStore([pki.cert("server-root-ca"), *extra_device_anchors]),
             device_ca_cert=pki.cert("device-ca"),
             device_ca_key=pki.key("device-ca"),
             encryption_cert=pki.cert("mosip-encryption"),

@@ -54,6 +54,33 @@ class DeviceRecord:
         return self.whitelisted and not lapsed
 
 
+def fixture_record(fixture: DeviceIdentity, now: dt.datetime, **reported: str) -> DeviceRecord:
+    """The server state `fixture` describes, at `now`: whitelisting and its validity, device
+    code, key expiry. `reported` replaces identity fields (serial_number, model_id, provider_id,
+    bio_type, purpose) with what a real device that plays the fixture reports."""
+    state = fixture.server
+
+    def days_on(key: str) -> dt.datetime | None:
+        days = state.get(key)
+        return now + dt.timedelta(days=days) if days is not None else None
+
+    identity = {
+        "serial_number": fixture.serial_number,
+        "model_id": fixture.model_id,
+        "provider_id": fixture.provider_id,
+        "bio_type": fixture.bio_type,
+        "purpose": fixture.purpose,
+        **reported,
+    }
+    return DeviceRecord(
+        **identity,
+        whitelisted=bool(state.get("whitelisted")),
+        whitelist_valid_until=days_on("whitelistValidDays"),
+        device_code=state.get("deviceCodeUUID"),
+        key_expiry=days_on("keyExpiresInDays"),
+    )
+
+
 def _ts(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -73,33 +100,29 @@ class DeviceRegistry(SqliteStore):
         self._run("DELETE FROM certificates")
         self._run("DELETE FROM devices")
         for d in devices:
-            state = d.server
-            days = state.get("whitelistValidDays")
-            key_days = state.get("keyExpiresInDays")
-            self._run(
-                "INSERT INTO devices VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (
-                    d.serial_number, d.model_id, d.provider_id, d.bio_type, d.purpose,
-                    int(bool(state.get("whitelisted"))),
-                    _ts(now + dt.timedelta(days=days)) if days is not None else None,
-                    state.get("deviceCodeUUID"),
-                    _ts(now) if state.get("deviceCodeUUID") else None,
-                    _ts(now + dt.timedelta(days=key_days)) if key_days is not None else None,
-                ),
-            )  # fmt: skip
+            self.enroll(fixture_record(d, now), now)
 
-    def enroll(self, record: DeviceRecord) -> None:
-        """Add or replace one device (e.g. a real bench device, as it reports itself)."""
+    def enroll(self, record: DeviceRecord, now: dt.datetime) -> None:
+        """Add or replace one device; one with a device code counts as registered at `now`."""
         self._run("DELETE FROM certificates WHERE serial_number = ?", (record.serial_number,))
         self._run("DELETE FROM devices WHERE serial_number = ?", (record.serial_number,))
         self._run(
-            "INSERT INTO devices VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO devices (serial_number, model_id, provider_id, bio_type, purpose,"
+            " whitelisted, whitelist_valid_until, device_code, registered_at, key_expiry)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?)",
             (
-                record.serial_number, record.model_id, record.provider_id, record.bio_type,
-                record.purpose, int(record.whitelisted), _ts(record.whitelist_valid_until),
-                record.device_code, None, _ts(record.key_expiry),
+                record.serial_number,
+                record.model_id,
+                record.provider_id,
+                record.bio_type,
+                record.purpose,
+                int(record.whitelisted),
+                _ts(record.whitelist_valid_until),
+                record.device_code,
+                _ts(now) if record.device_code else None,
+                _ts(record.key_expiry),
             ),
-        )  # fmt: skip
+        )
 
     def get(self, serial_number: str) -> DeviceRecord | None:
         rows = self._run(
@@ -111,7 +134,15 @@ class DeviceRegistry(SqliteStore):
             return None
         r = rows[0]
         return DeviceRecord(
-            r[0], r[1], r[2], r[3], r[4], bool(r[5]), _dt(r[6]), r[7] or None, _dt(r[8])
+            serial_number=r[0],
+            model_id=r[1],
+            provider_id=r[2],
+            bio_type=r[3],
+            purpose=r[4],
+            whitelisted=bool(r[5]),
+            whitelist_valid_until=_dt(r[6]),
+            device_code=r[7] or None,
+            key_expiry=_dt(r[8]),
         )
 
     def register(self, serial_number: str, device_code: str, at: dt.datetime) -> None:
