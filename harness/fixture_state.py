@@ -4,8 +4,8 @@ A real server is not ours to reset. A scenario that changes server state (a regi
 rotation, a DELETE) uses a fixture identity no other scenario reads and checks, before it acts,
 that the identity is still as the lab provisioned it. When it is not and the bench has no reset
 hook, the scenario is skipped, saying so, never failed: an earlier run consumed the state. When
-a reset hook ran before the scenario (steps/conftest.py) and the state still does not hold, the
-bench is at fault.
+a reset hook ran before the scenario (harness/pytest_plugin.py) and the state still does not
+hold, the bench is at fault.
 """
 
 from __future__ import annotations

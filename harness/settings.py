@@ -17,18 +17,12 @@ import re
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 Check = Callable[[Any, Path], str | None]  # (profile value, profile folder) -> problem or None
 # value: one value; flag: on/off; list: repeatable; pins: a table of CASE = CODE
 Kind = Literal["value", "flag", "list", "pins"]
-
-
-class Group(Protocol):
-    """A dataclass of settings that fills one profile table."""
-
-    TABLE: ClassVar[str]
 
 
 @dataclass(frozen=True)
@@ -127,15 +121,15 @@ def add_options(add: Callable[..., None], groups: Sequence[type]) -> None:
                 )
 
 
-def group_from_options(group: type, getoption: Callable[[str], Any], **given: Any) -> Any:
-    """A bench group with each optioned setting from `getoption` (its default when not given);
-    `given` sets further fields."""
-    values = dict(given)
+def group_from_options(group: type, getoption: Callable[[str], Any]) -> Any:
+    """A bench group (a dataclass with a `TABLE`) with each setting that has an option taken
+    from `getoption`; a setting not given (None, empty) keeps its declared default."""
+    values = {}
     for f, s in declared(group):
         if s.option is None:
             continue
         raw = getoption(s.option)
-        if raw in (None, [], ()):
+        if raw is None or (isinstance(raw, str | list | tuple) and not raw):
             continue
         value = tuple(raw) if s.kind == "list" else raw
         values[f.name] = s.convert(value) if s.convert else value

@@ -142,3 +142,12 @@ def test_the_command_line_replaces_the_profiles_requirements(tmp_path: Path) -> 
     path.write_text('[run]\nrequirements = ["MMS-*"]\n')
     assert "--req" in load(path).suite_options()
     assert "--req" not in load(path).suite_options(given={"--req"})
+
+
+def test_an_environment_variable_gives_the_url_and_an_empty_one_none(monkeypatch) -> None:
+    monkeypatch.setenv("BIOHARNESS_MMS_URL", "https://mms.lab.example/mms/MSBDeviceRequest/")
+    monkeypatch.setenv("BIOHARNESS_FIDO_URL", "")
+    bench, _ = _suite_bench([])
+    assert bench.mms.url == "https://mms.lab.example/mms/MSBDeviceRequest/"
+    assert not bench.mms.embedded
+    assert bench.fido.url is None and bench.fido.embedded
