@@ -363,67 +363,49 @@ class MdsBench:
         return load_factory(self.factory, "--mds-factory")
 
 
+def _timeout(default: float, help: str, option: str, key: str) -> Any:
+    return setting(default, help, option=option, key=key, check=settings.seconds, option_type=float)
+
+
 @dataclass(frozen=True)
 class Timeouts:
     """Every wait the suite bounds, in seconds."""
 
     TABLE: ClassVar[str] = "timeouts"
 
-    device_command: float = setting(
-        COMMAND_TIMEOUT,
-        "a device's answer to one command",
-        option="--device-timeout",
-        key="device_command_s",
-        check=settings.seconds,
-        option_type=float,
+    device_command: float = _timeout(
+        COMMAND_TIMEOUT, "a device's answer to one command", "--device-timeout", "device_command_s"
     )
-    device_boot: float = setting(
+    device_boot: float = _timeout(
         BOOT_TIMEOUT,
         "a device's first answer after it (re)boots or is plugged in",
-        option="--device-boot-timeout",
-        key="device_boot_s",
-        check=settings.seconds,
-        option_type=float,
+        "--device-boot-timeout",
+        "device_boot_s",
     )
-    mds_start: float = setting(
+    mds_start: float = _timeout(
         START_TIMEOUT,
         "a vendor MDS's SBI to answer discovery after its launch",
-        option="--mds-start-timeout",
-        key="mds_start_s",
-        check=settings.seconds,
-        option_type=float,
+        "--mds-start-timeout",
+        "mds_start_s",
     )
-    http: float = setting(
+    http: float = _timeout(
         HTTP_TIMEOUT,
         "one HTTP exchange with a server or an SBI (connect, read, write)",
-        option="--http-timeout",
-        key="http_s",
-        check=settings.seconds,
-        option_type=float,
+        "--http-timeout",
+        "http_s",
     )
-    hook: float = setting(
-        HOOK_TIMEOUT,
-        "one lab hook",
-        option="--hook-timeout",
-        key="hook_s",
-        check=settings.seconds,
-        option_type=float,
-    )
-    settle: float = setting(
+    hook: float = _timeout(HOOK_TIMEOUT, "one lab hook", "--hook-timeout", "hook_s")
+    settle: float = _timeout(
         5.0,
         "an MDS to act on an answer before a check reads what it did",
-        option="--settle-timeout",
-        key="settle_s",
-        check=settings.seconds,
-        option_type=float,
+        "--settle-timeout",
+        "settle_s",
     )
-    longest_wait: float = setting(
+    longest_wait: float = _timeout(
         60.0,
         "the longest a check waits for an MDS to refresh its snapshot",
-        option="--longest-wait",
-        key="longest_wait_s",
-        check=settings.seconds,
-        option_type=float,
+        "--longest-wait",
+        "longest_wait_s",
     )
 
 
