@@ -7,7 +7,9 @@ import base64
 import datetime as dt
 import hashlib
 import threading
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import usb.core
@@ -31,22 +33,39 @@ from harness.device.framed import FramedDevice
 from harness.device.identity import fixture_devices
 from harness.device.interface import (
     CLOCK_CONTROL,
+    FIDO_CLIENT,
+    FIDO_TARGETS,
+    JWE_PLAINTEXT,
+    Device,
     DeviceDisconnected,
     DeviceRefused,
     DeviceTimeout,
+    FidoCallResult,
 )
 from harness.device.serial_link import SerialLink
 from harness.device.usb_link import UsbLink
 from harness.evidence import Evidence
+from harness.fido.fixtures import fido_devices
+from harness.jose.jwe import encrypt
 from harness.pki import certs
 from harness.pki.material import fixture_pki
 
 FINGER = fixture_devices()["finger-auth"]
+FIXTURE_TARGETS = [t for d in fido_devices().values() for t in d.targets]
+ALICE = FIXTURE_TARGETS[0]
 
 
 @pytest.fixture(params=["memory", "pty", "usb"])
 def bench(request: pytest.FixtureRequest) -> Iterator[BenchDevice]:
     opened = connect(request.param, FINGER, Evidence(), timeout=2.0)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(params=["memory", "pty", "usb"])
+def sealed(request: pytest.FixtureRequest) -> Iterator[BenchDevice]:
+    """A sealed emulated device: it never gives a JWE plaintext back."""
+    opened = connect(request.param, FINGER, Evidence(), timeout=2.0, sealed=True)
     yield opened
     opened.close()
 
@@ -141,6 +160,107 @@ def test_reboot_returns_and_loses_the_pending_key(bench: BenchDevice) -> None:
         bench.device.install_certificate(_issue(csr))
 
 
+# --- FIDO dispatch targets on every transport -----------------------------------------------
+
+
+def test_the_device_holds_the_fixture_dispatch_targets(bench: BenchDevice) -> None:
+    held = bench.device.dispatch_targets()
+    assert [t.id for t in held] == [t.id for t in FIXTURE_TARGETS]
+    pki = fixture_pki()
+    for keys, fixture in zip(held, FIXTURE_TARGETS, strict=True):
+        signature, encryption = (
+            pki.key(f"{fixture.pki}-{use}") for use in ("signature", "encryption")
+        )
+        assert certs.same_public_key(keys.signature_key, signature.public_key())
+        assert certs.same_public_key(keys.encryption_key, encryption.public_key())
+
+
+def test_a_target_signature_verifies_with_the_fixture_key(bench: BenchDevice) -> None:
+    data = b"bioharness target sign test"
+    signature = bench.device.sign_as_target(ALICE.id, data)
+    public = fixture_pki().key(f"{ALICE.pki}-signature").public_key()
+    public.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+
+
+def test_a_jwe_for_a_target_opens_on_the_device(bench: BenchDevice) -> None:
+    (keys,) = [t for t in bench.device.dispatch_targets() if t.id == ALICE.id]
+    token = encrypt({"deviceId": "d", "fidoUafCredentials": []}, keys.encryption_key)
+    assert bench.device.open_jwe(ALICE.id, token) == b'{"deviceId": "d", "fidoUafCredentials": []}'
+
+
+def test_what_the_device_cannot_do_for_a_target_is_refused(bench: BenchDevice) -> None:
+    other = FIXTURE_TARGETS[1]
+    token = encrypt({"a": 1}, fixture_pki().key(f"{ALICE.pki}-encryption").public_key())
+    with pytest.raises(DeviceRefused, match="no dispatch target 'no-such-target'"):
+        bench.device.sign_as_target("no-such-target", b"x")
+    with pytest.raises(DeviceRefused, match="no dispatch target 'no-such-target'"):
+        bench.device.open_jwe("no-such-target", token)
+    with pytest.raises(DeviceRefused, match="cannot decrypt"):
+        bench.device.open_jwe(other.id, token)  # addressed to another target's key
+    with pytest.raises(DeviceRefused, match="cannot decrypt"):
+        bench.device.open_jwe(ALICE.id, "not.a.jwe")
+
+
+def test_a_sealed_device_never_gives_a_plaintext_back(sealed: BenchDevice) -> None:
+    assert sealed.device.capabilities == {CLOCK_CONTROL, FIDO_TARGETS, FIDO_CLIENT}
+    token = encrypt({"a": 1}, fixture_pki().key(f"{ALICE.pki}-encryption").public_key())
+    with pytest.raises(DeviceRefused, match="sealed"):
+        sealed.device.open_jwe(ALICE.id, token)
+    data = b"still signs"
+    fixture_pki().key(f"{ALICE.pki}-signature").public_key().verify(
+        sealed.device.sign_as_target(ALICE.id, data), data, padding.PKCS1v15(), hashes.SHA256()
+    )
+
+
+class PlainDevice(EmulatedDevice):
+    """A device with neither dispatch targets nor a FIDO client: the interface's defaults."""
+
+    capabilities = frozenset({CLOCK_CONTROL})
+    dispatch_targets = Device.dispatch_targets
+    sign_as_target = Device.sign_as_target
+    open_jwe = Device.open_jwe
+    fido_call = Device.fido_call
+
+
+def test_a_device_without_targets_or_client_refuses_them() -> None:
+    with PtyHost(Firmware(PlainDevice(FINGER))) as host:
+        device = FramedDevice(SerialLink(host.port), 2.0)
+        try:
+            with pytest.raises(DeviceRefused, match="holds no dispatch targets"):
+                device.dispatch_targets()
+            with pytest.raises(DeviceRefused, match="holds no dispatch targets"):
+                device.sign_as_target(ALICE.id, b"x")
+            with pytest.raises(DeviceRefused, match="has no FIDO client"):
+                device.fido_call("get_credentials", "http://127.0.0.1:9", "d", ALICE.id)
+        finally:
+            device.close()
+
+
+class SlowClient:
+    """A FIDO client that takes a second, as one waiting on a slow Device Service would."""
+
+    def __init__(self, device: Device) -> None:
+        self.device = device
+
+    def call(self, operation: str, *args: str, **fields: Any) -> FidoCallResult:
+        time.sleep(1.0)
+        return FidoCallResult(204, 1, None, None)
+
+
+def test_fido_call_gets_longer_than_other_commands_and_stays_bounded() -> None:
+    opened = connect("pty", FINGER, Evidence(), timeout=0.5, fido_client_factory=SlowClient)
+    device = opened.device
+    assert isinstance(device, FramedDevice)
+    try:
+        result = device.fido_call("update_targets", "http://x", "d", ALICE.id, name="n")
+        assert result == FidoCallResult(204, 1, None, None)
+        device.fido_timeout = 0.3
+        with pytest.raises(DeviceTimeout, match=r"FIDO_CALL: no answer within 0\.3s"):
+            device.fido_call("update_targets", "http://x", "d", ALICE.id, name="n")
+    finally:
+        opened.close()
+
+
 # --- faults on the wire ---------------------------------------------------------------------
 
 
@@ -225,16 +345,15 @@ def test_damaged_answers_are_named_in_the_timeout(wired: BenchDevice) -> None:
         wired.device.capture()
 
 
-class SealedDevice(EmulatedDevice):
-    """A device whose clock the bench cannot set, naming a capability the harness does not know."""
+class TerseDevice(EmulatedDevice):
+    """A device that lets the bench do nothing it knows, naming a capability it does not know."""
 
     capabilities = frozenset({"reboot"})
 
 
 def test_a_device_says_what_the_bench_may_do_with_it(wired: BenchDevice) -> None:
-    assert wired.device.capabilities == {CLOCK_CONTROL}
-    sealed = SealedDevice(FINGER)
-    with PtyHost(Firmware(sealed)) as host:
+    assert wired.device.capabilities == {CLOCK_CONTROL, FIDO_TARGETS, JWE_PLAINTEXT, FIDO_CLIENT}
+    with PtyHost(Firmware(TerseDevice(FINGER))) as host:
         device = FramedDevice(SerialLink(host.port), 2.0)
         try:
             assert device.capabilities == frozenset()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Protocol
 
 from harness.device.emulator.device import EmulatedDevice
+from harness.device.emulator.fido_client import EmulatedFidoClient, FidoClientFactory
 from harness.device.emulator.firmware import Firmware
 from harness.device.emulator.pty_host import PtyHost
 from harness.device.emulator.usb_backend import EmulatedGadget, EmulatedUsbBackend
@@ -106,9 +107,13 @@ def connect(
     evidence: Evidence,
     timeout: float = COMMAND_TIMEOUT,
     boot_timeout: float = BOOT_TIMEOUT,
+    fido_client_factory: FidoClientFactory = EmulatedFidoClient,
+    sealed: bool = False,
 ) -> BenchDevice:
     """Open a device. `spec`: memory | pty | usb (emulated `identity`), serial:<port or URL>,
-    usb:<vid>:<pid>[:<serial>] (hex ids; a real device, which reports its own identity)."""
+    usb:<vid>:<pid>[:<serial>] (hex ids; a real device, which reports its own identity).
+    An emulated device runs the FIDO client `fido_client_factory` makes, and is `sealed` (never
+    gives a JWE plaintext back) when asked."""
     transport = check_transport(spec)
     if transport.kind == "serial":
         device = FramedDevice(SerialLink(transport.port), timeout, evidence, boot_timeout)
@@ -117,7 +122,7 @@ def connect(
         link = UsbLink(transport.vid, transport.pid, transport.serial_number)
         device = FramedDevice(link, timeout, evidence, boot_timeout)
         return BenchDevice(device=device, transport=spec, usb_link=link, _cleanup=[device.close])
-    emulated = EmulatedDevice(identity)
+    emulated = EmulatedDevice(identity, fido_client_factory, sealed)
     if spec == "memory":
         return BenchDevice(device=emulated, transport=spec, emulated=emulated)
     firmware = Firmware(emulated)

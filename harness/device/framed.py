@@ -10,6 +10,8 @@ import time
 from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from harness.device import framing
 from harness.device.interface import (
@@ -19,6 +21,8 @@ from harness.device.interface import (
     DeviceInfo,
     DeviceRefused,
     DeviceTimeout,
+    DispatchTargetKeys,
+    FidoCallResult,
 )
 from harness.device.link import Link
 from harness.evidence import Evidence
@@ -26,6 +30,9 @@ from harness.pki import certs
 
 COMMAND_TIMEOUT = 5.0  # seconds a device gets to answer one command, unless the bench says
 BOOT_TIMEOUT = 10.0  # seconds a device gets to answer after a (re)boot, unless the bench says
+# FIDO_CALL makes HTTP requests: it gets this much longer than other commands, unless the
+# bench sets `fido_timeout`.
+FIDO_CALL_MARGIN = 30.0
 
 
 class FramedDevice(Device):
@@ -42,10 +49,12 @@ class FramedDevice(Device):
         timeout: float = COMMAND_TIMEOUT,
         evidence: Evidence | None = None,
         boot_timeout: float = BOOT_TIMEOUT,
+        fido_timeout: float | None = None,
     ) -> None:
         self.link = link
         self.timeout = timeout
         self.boot_timeout = boot_timeout
+        self.fido_timeout = fido_timeout  # None: `timeout` + FIDO_CALL_MARGIN
         self.evidence = evidence or Evidence()
         self.transcript: list[str] = []
         self._seq = 0
@@ -158,8 +167,61 @@ class FramedDevice(Device):
                         f"device silent {self.boot_timeout}s after a reboot"
                     ) from None
 
+    def dispatch_targets(self) -> list[DispatchTargetKeys]:
+        said = self.call("TARGETS")
+        if not isinstance(said, list) or not all(isinstance(t, dict) for t in said):
+            raise DeviceRefused(f"TARGETS: expected a list of objects, got {said!r}"[:300])
+        try:
+            return [
+                DispatchTargetKeys(
+                    id=str(t["id"]),
+                    signature_key=_public_key(t["signature_key"]),
+                    encryption_key=_public_key(t["encryption_key"]),
+                )
+                for t in said
+            ]
+        except (KeyError, ValueError, TypeError) as exc:
+            raise DeviceRefused(f"TARGETS: malformed target: {exc}") from exc
+
+    def sign_as_target(self, target_id: str, data: bytes) -> bytes:
+        args = {"target": target_id, "data": base64.b64encode(data).decode()}
+        return base64.b64decode(self.call("TARGET_SIGN", args))
+
+    def open_jwe(self, target_id: str, token: str) -> bytes:
+        return base64.b64decode(self.call("TARGET_OPEN", {"target": target_id, "jwe": token}))
+
+    def fido_call(
+        self, operation: str, service_url: str, device_id: str, target_id: str, **fields: Any
+    ) -> FidoCallResult:
+        """FIDO_CALL, waiting `fido_timeout` seconds (default: `timeout` + FIDO_CALL_MARGIN)."""
+        args = {
+            "operation": operation,
+            "service_url": service_url,
+            "device_id": device_id,
+            "target": target_id,
+            "fields": fields,
+        }
+        said = self.call("FIDO_CALL", args, self.fido_timeout or self.timeout + FIDO_CALL_MARGIN)
+        try:
+            return FidoCallResult(
+                status=said["status"],
+                requests=said["requests"],
+                view=said["view"],
+                problem=said["problem"],
+            )
+        except (KeyError, TypeError) as exc:
+            raise DeviceRefused(f"FIDO_CALL: malformed answer {said!r}"[:300]) from exc
+
     def close(self) -> None:
         self.link.close()
 
     def __repr__(self) -> str:
         return f"FramedDevice({self.link!r})"
+
+
+def _public_key(text: str) -> rsa.RSAPublicKey:
+    """An RSA public key from base64 DER SubjectPublicKeyInfo; ValueError otherwise."""
+    key = serialization.load_der_public_key(base64.b64decode(text, validate=True))
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ValueError(f"not an RSA key: {type(key).__name__}")
+    return key

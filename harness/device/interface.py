@@ -9,13 +9,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from harness.jose.jws import sign_with
 from harness.pki import certs
 
 # What a bench may lack; scenarios that need one are skipped, saying why.
-CLOCK_CONTROL = "clock_control"
-KNOWN_CAPABILITIES = frozenset({CLOCK_CONTROL})
+CLOCK_CONTROL = "clock_control"  # the bench may set the device clock
+FIDO_TARGETS = "fido_targets"  # holds FIDO dispatch targets: TARGETS, TARGET_SIGN, TARGET_OPEN
+JWE_PLAINTEXT = "jwe_plaintext"  # TARGET_OPEN gives the plaintext back (a sealed device: never)
+FIDO_CLIENT = "fido_client"  # has a FIDO client the bench can drive with FIDO_CALL
+KNOWN_CAPABILITIES = frozenset({CLOCK_CONTROL, FIDO_TARGETS, JWE_PLAINTEXT, FIDO_CLIENT})
 
 
 class DeviceError(Exception):
@@ -50,6 +54,30 @@ class DeviceInfo:
 
     def to_dict(self) -> dict[str, str]:
         return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class DispatchTargetKeys:
+    """A dispatch target the device holds: its id and the public halves of its two keys."""
+
+    id: str
+    signature_key: rsa.RSAPublicKey
+    encryption_key: rsa.RSAPublicKey
+
+
+@dataclass(frozen=True)
+class FidoCallResult:
+    """What the device's FIDO client did for one FIDO_CALL.
+
+    `status`: the last HTTP status it got (None if it sent nothing); `requests`: how many HTTP
+    requests it sent; `view`: the decrypted JSON answer it read, or None; `problem`: None,
+    "clock" when it gave up on a device_signature_expired 401, or a short text.
+    """
+
+    status: int | None
+    requests: int
+    view: Any
+    problem: str | None
 
 
 class Device(ABC):
@@ -99,6 +127,30 @@ class Device(ABC):
 
     def close(self) -> None:  # noqa: B027 - most devices hold nothing to release
         """Release the transport."""
+
+    # --- FIDO dispatch targets and client (capabilities fido_targets, fido_client) ----------
+
+    def dispatch_targets(self) -> list[DispatchTargetKeys]:
+        """The FIDO dispatch targets the device holds, with their public keys."""
+        raise DeviceRefused("this device holds no dispatch targets")
+
+    def sign_as_target(self, target_id: str, data: bytes) -> bytes:
+        """RS256 (RSA PKCS#1 v1.5 over SHA-256) of `data` with that target's signature key."""
+        raise DeviceRefused("this device holds no dispatch targets")
+
+    def open_jwe(self, target_id: str, token: str) -> bytes:
+        """The plaintext of a compact JWE for that target's encryption key; DeviceRefused when
+        the device cannot or will not (unknown target, wrong key, malformed, a sealed device)."""
+        raise DeviceRefused("this device holds no dispatch targets")
+
+    def fido_call(
+        self, operation: str, service_url: str, device_id: str, target_id: str, **fields: Any
+    ) -> FidoCallResult:
+        """Have the device's FIDO client run `operation` (get_credentials, get_oob_operations,
+        update_targets, delete_credentials) on the Device Service at `service_url` for
+        `device_id`, signing as `target_id`; `fields`: name/target for update_targets, and
+        on_expired ("report" or "resync")."""
+        raise DeviceRefused("this device has no FIDO client")
 
     @property
     def certificate(self) -> x509.Certificate:

@@ -33,13 +33,23 @@ def encrypt(
     return token.serialize(compact=True)
 
 
-def decrypt(token: str, key: certs.RsaKey) -> tuple[dict[str, Any], Any]:
-    """Decrypt a compact JWE with `key`: (protected header, JSON payload)."""
+def open_compact(token: str, key: certs.RsaKey) -> tuple[dict[str, Any], bytes]:
+    """Open a compact JWE with `key`: (protected header, raw plaintext bytes); InvalidJwe when
+    it is malformed or not for `key`."""
     parsed = jwe.JWE()
     try:
         parsed.deserialize(token.strip(), key=private_jwk(key))
-        payload = json.loads(parsed.payload)
+        plaintext = parsed.payload
     except (JWException, ValueError, TypeError, RecursionError) as exc:
         raise InvalidJwe(f"cannot decrypt the JWE: {exc}") from exc
     header = parsed.jose_header
-    return (header if isinstance(header, dict) else {}), payload
+    return (header if isinstance(header, dict) else {}), plaintext
+
+
+def decrypt(token: str, key: certs.RsaKey) -> tuple[dict[str, Any], Any]:
+    """Decrypt a compact JWE with `key`: (protected header, JSON payload)."""
+    header, plaintext = open_compact(token, key)
+    try:
+        return header, json.loads(plaintext)
+    except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deep
+        raise InvalidJwe(f"the JWE plaintext is not JSON: {exc}") from exc

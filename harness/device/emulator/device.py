@@ -1,5 +1,6 @@
 """Emulator side: an emulated biometric device (identity, key store, clock and sensor, all in
-memory). Like every Device it raises only the DeviceError family."""
+memory), which also holds the fixture FIDO dispatch targets and runs a FIDO client. Like every
+Device it raises only the DeviceError family."""
 
 from __future__ import annotations
 
@@ -14,24 +15,51 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from harness.clock import OffsetClock
+from harness.device.emulator.dispatch_targets import FixtureDispatchTargets
+from harness.device.emulator.fido_client import EmulatedFidoClient, FidoClientFactory
 from harness.device.identity import DeviceIdentity
-from harness.device.interface import CLOCK_CONTROL, Device, DeviceInfo, DeviceRefused
+from harness.device.interface import (
+    CLOCK_CONTROL,
+    FIDO_CLIENT,
+    FIDO_TARGETS,
+    JWE_PLAINTEXT,
+    Device,
+    DeviceInfo,
+    DeviceRefused,
+    DispatchTargetKeys,
+    FidoCallResult,
+)
 from harness.pki import certs
 from harness.pki.material import fixture_pki
 
+CAPABILITIES = frozenset({CLOCK_CONTROL, FIDO_TARGETS, JWE_PLAINTEXT, FIDO_CLIENT})
+
 
 class EmulatedDevice(Device):
-    """A device whose key and certificate start as the fixture ones and can be rotated."""
+    """A device whose key and certificate start as the fixture ones and can be rotated, holding
+    every dispatch target of the fixture FIDO devices, with a FIDO client made by
+    `fido_client_factory`. A `sealed` one never gives a JWE plaintext back (no jwe_plaintext).
+    """
 
-    capabilities = frozenset({CLOCK_CONTROL})
-
-    def __init__(self, identity: DeviceIdentity) -> None:
+    def __init__(
+        self,
+        identity: DeviceIdentity,
+        fido_client_factory: FidoClientFactory = EmulatedFidoClient,
+        sealed: bool = False,
+    ) -> None:
         pki = fixture_pki()
         self.fixture = identity
+        self.sealed = sealed
         self._clock = OffsetClock()
         self._key = pki.key(identity.pki)
         self._chain = [pki.cert(identity.pki), pki.cert("device-ca")]
         self._pending: certs.RsaKey | None = None
+        self._targets = FixtureDispatchTargets()
+        self.fido_client = fido_client_factory(self)
+
+    @property
+    def capabilities(self) -> frozenset[str]:  # type: ignore[override]
+        return CAPABILITIES - {JWE_PLAINTEXT} if self.sealed else CAPABILITIES
 
     @property
     def identity(self) -> DeviceInfo:
@@ -85,6 +113,22 @@ class EmulatedDevice(Device):
 
     def reboot(self) -> None:
         self._pending = None
+
+    def dispatch_targets(self) -> list[DispatchTargetKeys]:
+        return self._targets.listing()
+
+    def sign_as_target(self, target_id: str, data: bytes) -> bytes:
+        return self._targets.sign(target_id, data)
+
+    def open_jwe(self, target_id: str, token: str) -> bytes:
+        if JWE_PLAINTEXT not in self.capabilities:
+            raise DeviceRefused("this device is sealed: it never gives a plaintext back")
+        return self._targets.open(target_id, token)
+
+    def fido_call(
+        self, operation: str, service_url: str, device_id: str, target_id: str, **fields: Any
+    ) -> FidoCallResult:
+        return self.fido_client.call(operation, service_url, device_id, target_id, **fields)
 
     def __repr__(self) -> str:
         return f"EmulatedDevice({self.fixture.name}, {self.fixture.serial_number})"

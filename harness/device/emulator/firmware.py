@@ -8,11 +8,15 @@ end to end against the same behaviour a real device's firmware must have.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from harness.device import framing
 from harness.device.interface import Device, DeviceError
@@ -43,6 +47,14 @@ class Firmware:
             "SET_CLOCK_OFFSET": self._set_offset,
             "CAPTURE": lambda a: self.device.capture(),
             "REBOOT": self._reboot,
+            "TARGETS": self._targets,
+            "TARGET_SIGN": lambda a: _b64(
+                self.device.sign_as_target(_text(a, "target"), base64.b64decode(_text(a, "data")))
+            ),
+            "TARGET_OPEN": lambda a: _b64(
+                self.device.open_jwe(_text(a, "target"), _text(a, "jwe"))
+            ),
+            "FIDO_CALL": self._fido_call,
         }
 
     def handle(self, line: bytes) -> bytes | None:
@@ -75,9 +87,42 @@ class Firmware:
         self.device.reboot()
         self._booting_until = time.monotonic() + self.boot_seconds
 
+    def _targets(self, args: dict[str, Any]) -> list[dict[str, str]]:
+        return [
+            {
+                "id": t.id,
+                "signature_key": _spki(t.signature_key),
+                "encryption_key": _spki(t.encryption_key),
+            }
+            for t in self.device.dispatch_targets()
+        ]
+
+    def _fido_call(self, args: dict[str, Any]) -> dict[str, Any]:
+        fields = args.get("fields") or {}
+        if not isinstance(fields, dict):
+            raise TypeError(f"fields must be an object, not {fields!r}")
+        names = ("operation", "service_url", "device_id", "target")
+        result = self.device.fido_call(*(_text(args, name) for name in names), **fields)
+        return dataclasses.asdict(result)
+
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+def _text(args: dict[str, Any], name: str) -> str:
+    """The string argument `name`; KeyError when missing, TypeError when not a string."""
+    if not isinstance(args[name], str):
+        raise TypeError(f"{name} must be a string, not {args[name]!r}")
+    return args[name]
+
+
+def _spki(key: rsa.RSAPublicKey) -> str:
+    """A public key as base64 DER SubjectPublicKeyInfo."""
+    der = key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return _b64(der)
 
 
 class FirmwareSession:
