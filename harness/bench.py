@@ -31,6 +31,8 @@ UNSPECIFIED_CASES = ("bad_signature", "untrusted_chain", "malformed", "unknown_a
 REFERENCE_MMS = "harness.servers.mms.embedded:reference_service"
 REFERENCE_FIDO = "harness.servers.fido.embedded:reference_service"
 REFERENCE_MDS = "harness.mds.service:EmulatedMds"
+REFERENCE_FIDO_CLIENT = "harness.device.emulator.fido_client:EmulatedFidoClient"
+KEY_HOLDERS = ("device", "harness")  # where a FIDO device's dispatch-target keys are
 
 
 class BenchError(ValueError):
@@ -278,6 +280,16 @@ class FidoBench(_WithHooks):
         check=_status,
         option_type=int,
     )
+    keys: str = setting(
+        "device",
+        "where the FIDO devices' dispatch targets are: device (on the bench device, which signs, "
+        "opens the answers and keeps the clock; each scenario runs once per device transport; "
+        "the harness holds them when the device does not) or harness",
+        option="--fido-keys",
+        key="keys",
+        check=settings.one_of(lambda: KEY_HOLDERS, "a key holder"),
+        option_type=str,
+    )
     reset_hook: str | None = _hook("fido", "Device Service", "reset")
     clock_hook: str | None = _hook("fido", "Device Service", "clock")
     fault_hook: str | None = _hook("fido", "Device Service", "fault")
@@ -286,6 +298,15 @@ class FidoBench(_WithHooks):
     def embedded(self) -> bool:
         """True when the suite starts its own reference Device Service."""
         return self.url is None
+
+    def __post_init__(self) -> None:
+        if self.keys not in KEY_HOLDERS:
+            raise BenchError(f"--fido-keys {self.keys!r}: use one of {', '.join(KEY_HOLDERS)}")
+
+    @property
+    def device_in_the_loop(self) -> bool:
+        """True when the bench device holds the dispatch targets (where it can)."""
+        return self.keys == "device"
 
     def service(self) -> Callable[..., Any]:
         """The embedded server factory named by `service_factory`."""
@@ -318,6 +339,12 @@ class DeviceBench:
         option_type=Path,
         convert=Path,
     )
+    fido_client_factory: str = setting(
+        REFERENCE_FIDO_CLIENT,
+        "module:callable building the emulated device's FIDO client (the broken-client tests "
+        "use others)",
+        option="--fido-client-factory",
+    )
     emulate_on_port: str | None = setting(
         None,
         "`bioharness run` serves this fixture device's emulated firmware on the profile's "
@@ -325,6 +352,10 @@ class DeviceBench:
         key="emulate_on_port",
         check=settings.one_of(lambda: sorted(fixture_devices()), "a fixture device"),
     )
+
+    def fido_client(self) -> Callable[..., Any]:
+        """The emulated FIDO client factory named by `fido_client_factory`."""
+        return load_factory(self.fido_client_factory, "--fido-client-factory")
 
     def extra_anchors(self) -> list[x509.Certificate]:
         """Trust anchors of a real device's certificates, for the embedded MMS."""

@@ -14,12 +14,14 @@ from harness import settings, targets
 from harness.bench import SETTING_GROUPS, Bench
 from harness.evidence import Evidence, Item
 from harness.fido.client import FidoClient
+from harness.fido.keys import DeviceHeldKeys, HarnessHeldKeys, TargetKeys
 from harness.hooks import HOOK_NAMES, LabHooks
 from harness.mms.client import MmsClient
 from harness.report.catalogue import checks_any
 from harness.report.records import ADVISORY
+from harness.servers.fido.service import FidoService
 from harness.servers.mms.service import MmsService
-from harness.targets import FidoTarget, MmsTarget
+from harness.targets import BenchDevices, FidoTarget, MmsTarget
 
 pytest_plugins = ["harness.report.plugin"]
 
@@ -105,6 +107,44 @@ def scripted_mms(mms_target: MmsTarget) -> MmsService:
     return mms_target.reference
 
 
+@pytest.fixture(scope="session")
+def bench_devices(bench: Bench) -> Iterator[BenchDevices]:
+    """The bench devices the FIDO scenarios share, one per transport, opened on first use."""
+    devices = BenchDevices(bench)
+    yield devices
+    devices.close()
+
+
+@pytest.fixture
+def fido_keys(
+    bench: Bench, bench_devices: BenchDevices, evidence: Evidence, request: pytest.FixtureRequest
+) -> Iterator[TargetKeys]:
+    """Where this FIDO scenario's dispatch targets are: on the bench device of its transport
+    (its clock set back after the scenario), or held by the harness when the bench says so or
+    the device holds none."""
+    if not bench.fido.device_in_the_loop:
+        yield HarnessHeldKeys()
+        return
+    device = bench_devices.on(request.getfixturevalue("device_transport"), evidence)
+    if not DeviceHeldKeys.holds_targets(device):
+        evidence.advisory("the bench device holds no dispatch targets: the harness holds them")
+        yield HarnessHeldKeys()
+        return
+    keys = DeviceHeldKeys(device)
+    yield keys
+    keys.restore()
+
+
+@pytest.fixture
+def scripted_fido(fido_target: FidoTarget) -> FidoService:
+    """The embedded reference Device Service, back in its seeded state, for a scenario that
+    grades a device's FIDO client to script."""
+    if fido_target.reference is None:
+        pytest.skip("FIDO client scenarios need the embedded reference Device Service")
+    fido_target.reference.reset()
+    return fido_target.reference
+
+
 @pytest.fixture
 def device_transport(request: pytest.FixtureRequest) -> str:
     """The transport this run of a device scenario uses (see pytest_generate_tests)."""
@@ -115,11 +155,19 @@ def device_transport(request: pytest.FixtureRequest) -> str:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run every device scenario once per bench transport (by default: pty and USB)."""
-    if metafunc.definition.get_closest_marker("device") is None:
+    """Run every device scenario, and every FIDO scenario with the device in the loop, once per
+    bench transport (by default: pty and USB); a FIDO scenario that consumes server state runs
+    on the first transport only."""
+    bench = bench_of(metafunc.config)
+    definition = metafunc.definition
+    fido_in_loop = definition.get_closest_marker("fido") and bench.fido.device_in_the_loop
+    if definition.get_closest_marker("device") is None and not fido_in_loop:
         return
-    transports: list = list(bench_of(metafunc.config).device.transports)
-    if metafunc.definition.get_closest_marker("usb_only"):
+    transports: list = list(bench.device.transports)
+    if fido_in_loop and definition.get_closest_marker("consumes_state"):
+        # the server state it consumes is there once: one transport proves the device's part
+        transports = transports[:1]
+    if definition.get_closest_marker("usb_only"):
         transports = [t for t in transports if t.startswith("usb")] or [
             pytest.param("none", marks=pytest.mark.skip(reason="no USB device on this bench"))
         ]

@@ -15,6 +15,7 @@ from harness.evidence import Evidence
 from harness.fido import checks, malformed, protocol, state
 from harness.fido.client import FidoClient
 from harness.fido.fixtures import FidoDevice, fido_devices
+from harness.fido.keys import ClockNotSettable, TargetKeys
 from harness.fido.session import FidoSession
 from harness.targets import FidoTarget
 
@@ -31,6 +32,15 @@ def _device(name: str) -> FidoDevice:
     return devices[name]
 
 
+def _set_clock(fido: FidoSession, offset: dt.timedelta) -> None:
+    """Run the FIDO device's clock `offset` from true time: the bench device's own clock when it
+    holds the keys (skipped when its clock cannot be set), else the harness's."""
+    try:
+        fido.keys.set_clock_offset(offset)
+    except ClockNotSettable as exc:
+        pytest.skip(str(exc))
+
+
 def _op(fido: FidoSession, op_id: str) -> dict:
     ops = {op["id"]: op for op in fido.device.oob_operations}
     if op_id not in ops:
@@ -45,17 +55,21 @@ def _op(fido: FidoSession, op_id: str) -> dict:
     parsers.parse('the FIDO device "{name}" signing with its dispatch target {n:d}'),
     target_fixture="fido",
 )
-def device_with_target(name: str, n: int, fido_client: FidoClient) -> FidoSession:
+def device_with_target(
+    name: str, n: int, fido_client: FidoClient, fido_keys: TargetKeys
+) -> FidoSession:
     device = _device(name)
-    return FidoSession(fido_client, device, device.target(n - 1))
+    return FidoSession(fido_client, device, device.target(n - 1), fido_keys)
 
 
 @given(
     parsers.parse('the FIDO device "{name}" signing with the dispatch target of "{other}"'),
     target_fixture="fido",
 )
-def device_with_foreign_target(name: str, other: str, fido_client: FidoClient) -> FidoSession:
-    return FidoSession(fido_client, _device(name), _device(other).target())
+def device_with_foreign_target(
+    name: str, other: str, fido_client: FidoClient, fido_keys: TargetKeys
+) -> FidoSession:
+    return FidoSession(fido_client, _device(name), _device(other).target(), fido_keys)
 
 
 @given(
@@ -65,10 +79,15 @@ def device_with_foreign_target(name: str, other: str, fido_client: FidoClient) -
     target_fixture="fido",
 )
 def provisioned_device(
-    name: str, n: int, fido_client: FidoClient, fido_target: FidoTarget, evidence: Evidence
+    name: str,
+    n: int,
+    fido_client: FidoClient,
+    fido_keys: TargetKeys,
+    fido_target: FidoTarget,
+    evidence: Evidence,
 ) -> FidoSession:
     """A device of a scenario that consumes state: the server must show it as provisioned."""
-    session = device_with_target(name, n, fido_client)
+    session = device_with_target(name, n, fido_client, fido_keys)
     holds = state.device_as_provisioned(session, evidence)
     fixture_state.require(
         holds, f"{name} with its fixture credentials and targets", fido_target.hooks
@@ -159,7 +178,7 @@ def next_request_fails(fido_target: FidoTarget) -> None:
 def clock_skew(fido: FidoSession, side: str, direction: str, bench: Bench) -> None:
     margin = bench.fido.skew_margin
     offset = bench.fido.tolerance + (margin if side == "outside" else -margin)
-    fido.clock.offset = offset if direction == "ahead" else -offset
+    _set_clock(fido, offset if direction == "ahead" else -offset)
 
 
 @given(parsers.parse('the server lists the operation "{op_id}" as live'))
@@ -226,12 +245,12 @@ def minutes_pass(
     device alike, so the device's signatures stay inside the server's tolerance."""
     request.addfinalizer(lambda: fido_target.hooks.run("clock", offset_ms=0))
     fido_target.hooks.run("clock", offset_ms=minutes * 60_000)
-    fido.clock.offset += dt.timedelta(minutes=minutes)
+    _set_clock(fido, fido.keys.clock_offset + dt.timedelta(minutes=minutes))
 
 
 @when("the FIDO device's clock is set right")
 def clock_right(fido: FidoSession) -> None:
-    fido.clock.offset = dt.timedelta()
+    _set_clock(fido, dt.timedelta())
 
 
 @when(parsers.parse("the device signs with its own dispatch target {n:d} again"))
@@ -351,7 +370,7 @@ def oob_fields(fido: FidoSession, evidence: Evidence) -> None:
 @then("the operations listed are exactly the fixture's live ones")
 def live_operations(fido: FidoSession, evidence: Evidence, bench: Bench) -> None:
     checks.check_live_operations(
-        _operations(fido, evidence), fido.device, fido.clock.now(), bench.fido.skew_margin
+        _operations(fido, evidence), fido.device, fido.keys.now(), bench.fido.skew_margin
     )
 
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from harness.device.interface import DeviceRefused
 from harness.evidence import Evidence
+from harness.fido.keys import PlaintextWithheld
 from harness.fido.protocol import is_jose
 from harness.http_client import HTTP_TIMEOUT, recording_client
-from harness.jose.jwe import InvalidJwe, decrypt
-from harness.pki import certs
+from harness.jose.jwe import InvalidJwe
 
 
 @dataclass
@@ -26,6 +28,7 @@ class FidoExchange:
     payload: Any = field(default=None, repr=False)
     jwe_header: dict[str, Any] | None = field(default=None, repr=False)
     problem: str | None = None
+    withheld: bool = False  # a sealed bench device opened the JWE and kept the plaintext
 
 
 class FidoClient:
@@ -44,9 +47,10 @@ class FidoClient:
         path: str,
         headers: dict[str, str],
         body: str | None = None,
-        decrypt_with: certs.RsaKey | None = None,
+        open_jwe: Callable[[str], tuple[dict[str, Any], Any]] | None = None,
     ) -> FidoExchange:
-        """Send one request; decrypt a JOSE answer with `decrypt_with` when given."""
+        """Send one request; open a 200 answer's JWE with `open_jwe` (header, payload) when
+        given."""
         url = self.base_url + path
         if "Device-Signature" in headers:
             self.evidence.add_jws("Device-Signature", headers["Device-Signature"])
@@ -54,16 +58,21 @@ class FidoClient:
             self.evidence.add_jws(f"{method} body", body)
         response = self._http.request(method, url, headers=headers, content=body)
         exchange = FidoExchange(method, url, response.status_code, response.headers, response.text)
-        if decrypt_with is not None and response.status_code == 200:
-            self._decrypt(exchange, decrypt_with)
+        if open_jwe is not None and response.status_code == 200:
+            self._open(exchange, open_jwe)
         return exchange
 
-    def _decrypt(self, exchange: FidoExchange, key: certs.RsaKey) -> None:
+    def _open(
+        self, exchange: FidoExchange, open_jwe: Callable[[str], tuple[dict[str, Any], Any]]
+    ) -> None:
         if not is_jose(exchange.headers.get("content-type")):
             exchange.problem = f"Content-Type is {exchange.headers.get('content-type')!r}"
         try:
-            exchange.jwe_header, exchange.payload = decrypt(exchange.body, key)
-        except InvalidJwe as exc:
+            exchange.jwe_header, exchange.payload = open_jwe(exchange.body)
+        except PlaintextWithheld:
+            exchange.withheld = True
+            return
+        except (InvalidJwe, DeviceRefused) as exc:
             exchange.problem = f"{exchange.problem or 'body'}; not a JWE for this target: {exc}"
             return
         self.evidence.add(

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-from harness.clock import OffsetClock
 from harness.fido import protocol
 from harness.fido.client import FidoClient, FidoExchange
 from harness.fido.fixtures import DispatchTarget, FidoDevice
+from harness.fido.keys import HarnessHeldKeys, TargetKeys
 from harness.jose.jws import sign
 from harness.jose.mutations import mutate
 
 
 class FidoSession:
-    """Builds Device-Signature headers and PATCH bodies from the device clock and a target's keys.
+    """Builds Device-Signature headers and PATCH bodies from the device clock and a target's keys
+    (`keys`: on the bench device, or held by the harness), and opens the JWE answers with them.
 
     Knobs for negative tests: `device_id` (the device addressed), `accept` and `content_type`
     (None leaves the header out), `signature_header` (False leaves Device-Signature out),
@@ -27,11 +29,17 @@ class FidoSession:
 
     REMOVE = object()
 
-    def __init__(self, client: FidoClient, device: FidoDevice, target: DispatchTarget) -> None:
+    def __init__(
+        self,
+        client: FidoClient,
+        device: FidoDevice,
+        target: DispatchTarget,
+        keys: TargetKeys | None = None,
+    ) -> None:
         self.client = client
         self.device = device
         self.target = target
-        self.clock = OffsetClock()
+        self.keys: TargetKeys = keys or HarnessHeldKeys()
         self.device_id = device.device_id
         self.accept: str | None = protocol.JOSE
         self.content_type: str | None = protocol.JOSE
@@ -47,7 +55,7 @@ class FidoSession:
         payload = {**payload, **self.overrides}
         payload = {k: v for k, v in payload.items() if v is not self.REMOVE}
         payload.update({k: reform(payload[k]) for k, reform in self.reforms.items()})
-        signer = self.target.signer()
+        signer = self.keys.signer(self.target)
         if self.reform_payload is not None:
             body = json.dumps(self.reform_payload(payload)).encode()
             return sign(body, signer, kid=self.target.id)
@@ -58,7 +66,7 @@ class FidoSession:
     def _stamp(self) -> dict[str, Any]:
         return {
             "requestId": str(uuid.uuid4()),
-            "creationTimeInEpochMillis": protocol.epoch_millis(self.clock.now()),
+            "creationTimeInEpochMillis": protocol.epoch_millis(self.keys.now()),
         }
 
     def device_signature(self) -> str:
@@ -75,8 +83,9 @@ class FidoSession:
     def _send(
         self, method: str, path: str, headers: dict[str, str], body: str | None = None
     ) -> FidoExchange:
-        key = self.target.encryption_key() if method == "GET" else None
-        exchange = self.client.request(method, path, headers, body, decrypt_with=key)
+        target = self.target
+        opener = (lambda token: self.keys.open(target, token)) if method == "GET" else None
+        exchange = self.client.request(method, path, headers, body, open_jwe=opener)
         self.exchanges.append(exchange)
         return exchange
 
@@ -116,10 +125,16 @@ class FidoSession:
 
     def set_targets_back(self) -> FidoExchange:
         """PATCH the device's dispatch targets back to the fixture's name and target, from a
-        clean session (right clock, no knobs)."""
+        clean session."""
         name, target = self.fixture_target_values()
-        clean = FidoSession(self.client, self.device, self.target)
-        return clean.modify(protocol.UPDATE, name=name, target=target)
+        return self.clean().modify(protocol.UPDATE, name=name, target=target)
+
+    def clean(self) -> FidoSession:
+        """A session of the same device, target and keys with no knobs and the clock set
+        right."""
+        if self.keys.clock_offset:
+            self.keys.set_clock_offset(dt.timedelta())
+        return FidoSession(self.client, self.device, self.target, self.keys)
 
     @property
     def last(self) -> FidoExchange:

@@ -57,11 +57,24 @@ _SPKI = (serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKey
 
 @dataclass(frozen=True)
 class Signer:
-    """A signing key and the certificate chain (leaf first) to put in `x5c`."""
+    """A signing key and the certificate chain (leaf first) to put in `x5c`; or, for a key that
+    never leaves its device, no key and `rs256`, the device's signature over a signing input."""
 
-    key: certs.RsaKey = field(repr=False)
+    key: certs.RsaKey | None = field(repr=False)
     chain: tuple[x509.Certificate, ...]
     typ: str | None = "jwt"
+    rs256: Callable[[bytes], bytes] | None = field(default=None, repr=False)
+
+    @classmethod
+    def on_device(cls, rs256: Callable[[bytes], bytes], typ: str | None = None) -> Signer:
+        """A signer whose key is on a device that makes RS256 signatures with `rs256`."""
+        return cls(key=None, chain=(), typ=typ, rs256=rs256)
+
+    def private_key(self) -> certs.RsaKey:
+        """The key itself; ValueError for a key that stays on its device."""
+        if self.key is None:
+            raise ValueError("this signer's key stays on its device")
+        return self.key
 
     def __repr__(self) -> str:
         return f"Signer({self.chain[0].subject.rfc4514_string()})" if self.chain else "Signer()"
@@ -76,22 +89,25 @@ class Signer:
 
 
 def sign(payload: dict[str, Any] | bytes, signer: Signer, **header: Any) -> str:
-    """Compact JWS of `payload` (JSON-encoded if a dict), RS256, with the signer's x5c."""
+    """Compact JWS of `payload` (JSON-encoded if a dict), RS256, with the signer's x5c (made on
+    the device when the signer's key is there)."""
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    protected = {**signer.header(), **header}
+    if signer.rs256 is not None:
+        return sign_with(body, protected, signer.rs256)
     token = jws.JWS(body)
-    token.add_signature(
-        private_jwk(signer.key), alg=ALG, protected=json.dumps({**signer.header(), **header})
-    )
+    token.add_signature(private_jwk(signer.private_key()), alg=ALG, protected=json.dumps(protected))
     return token.serialize(compact=True)
 
 
 def sign_with(
-    payload: dict[str, Any], header: dict[str, Any], rs256: Callable[[bytes], bytes]
+    payload: dict[str, Any] | bytes, header: dict[str, Any], rs256: Callable[[bytes], bytes]
 ) -> str:
     """Compact JWS whose RS256 signature is made by `rs256` over the signing input: for a key
     that never leaves its device. The result verifies like any other (see `verify`)."""
     protected = base64url_encode(json.dumps({**header, "alg": ALG}).encode())
-    body = base64url_encode(json.dumps(payload).encode())
+    raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    body = base64url_encode(raw)
     signing_input = f"{protected}.{body}".encode("ascii")
     return f"{protected}.{body}.{base64url_encode(rs256(signing_input))}"
 
@@ -187,11 +203,14 @@ def verify_with_key(token: str, key: rsa.RSAPublicKey) -> tuple[dict[str, Any], 
     return header, json_payload(raw)
 
 
-def sign_two_part(payload: dict[str, Any], key: certs.RsaKey) -> str:
+def sign_two_part(payload: dict[str, Any], signer: Signer) -> str:
     """msbKeyRotation's two-part form `payload.signature` (docs/errata.md): RS256 over the ASCII
-    base64url payload segment, no header."""
+    base64url payload segment, no header (made on the device when the signer's key is there)."""
     body = base64url_encode(json.dumps(payload).encode())
-    signature = JWA.signing_alg(ALG).sign(private_jwk(key), body.encode("ascii"))
+    if signer.rs256 is not None:
+        signature = signer.rs256(body.encode("ascii"))
+    else:
+        signature = JWA.signing_alg(ALG).sign(private_jwk(signer.private_key()), body.encode())
     return f"{body}.{base64url_encode(signature)}"
 
 

@@ -69,12 +69,12 @@ def untrusted_chain(payload: dict[str, Any], signer: Signer) -> str:
 def two_part(payload: dict[str, Any], signer: Signer) -> str:
     """The `payload.signature` form the msbKeyRotation section shows: no header, RS256 by the
     signer's key over the ASCII payload segment (docs/errata.md), so a server can verify it."""
-    return sign_two_part(payload, signer.key)
+    return sign_two_part(payload, signer)
 
 
 def two_part_foreign_key(payload: dict[str, Any], signer: Signer) -> str:
     """The two-part form signed by a key that belongs to no certificate of the signer."""
-    return sign_two_part(payload, fixture_pki().key("foreign-signing"))
+    return sign_two_part(payload, Signer(key=fixture_pki().key("foreign-signing"), chain=()))
 
 
 def bad_base64url(payload: dict[str, Any], signer: Signer) -> str:

@@ -1,0 +1,80 @@
+"""The device in the loop of the Device Service features: the bench device signs, opens the
+answers and stamps requests with its own clock (over a real pty and the emulated USB bus, against
+the reference Device Service on loopback); a sealed device withholds plaintexts; the harness keeps
+the keys only as the fallback."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+
+from harness.device.connect import connect
+from harness.device.identity import fixture_devices
+from harness.evidence import Evidence
+from harness.fido import checks, protocol
+from harness.fido.client import FidoClient
+from harness.fido.fixtures import fido_devices
+from harness.fido.keys import DeviceHeldKeys, HarnessHeldKeys
+from harness.fido.session import FidoSession
+from harness.servers.fido.embedded import embedded_fido, reference_service
+
+ALICE = fido_devices()["alice-phone"]
+FINGER = fixture_devices()["finger-auth"]
+
+
+@pytest.fixture(scope="module")
+def service_url() -> Iterator[str]:
+    with embedded_fido(reference_service()) as server:
+        yield server.url
+
+
+def _session(url: str, keys, evidence: Evidence) -> FidoSession:
+    return FidoSession(FidoClient(url, evidence), ALICE, ALICE.target(), keys)
+
+
+@pytest.mark.parametrize("transport", ["pty", "usb"])
+def test_the_device_signs_opens_and_stamps(service_url: str, transport: str) -> None:
+    evidence = Evidence()
+    bench = connect(transport, FINGER, evidence)
+    try:
+        keys = DeviceHeldKeys(bench.device)
+        fido = _session(service_url, keys, evidence)
+        exchange = fido.get_credentials()
+        assert exchange.status == 200, exchange.body
+        payload = checks.check_jose_answer(exchange)
+        checks.check_matches_fixture(payload, ALICE, "FIDO-GET-200")
+        frames = "\n".join(item.body for item in evidence.items if item.name.startswith("device"))
+        assert '"cmd":"TARGET_SIGN"' in frames and '"cmd":"TARGET_OPEN"' in frames
+        # the device's own clock makes the skew: 10 minutes ahead is refused as expired
+        keys.set_clock_offset(dt.timedelta(minutes=10))
+        assert bench.device.now() - dt.datetime.now(dt.UTC) > dt.timedelta(minutes=9)
+        expired = fido.get_credentials()
+        checks.check_signature_expired(expired)
+        keys.restore()
+        assert abs(bench.device.now() - dt.datetime.now(dt.UTC)) < dt.timedelta(seconds=5)
+        assert fido.get_credentials().status == 200
+    finally:
+        bench.close()
+
+
+def test_a_sealed_device_withholds_the_plaintext_and_the_check_skips(service_url: str) -> None:
+    bench = connect("pty", FINGER, Evidence(), sealed=True)
+    try:
+        exchange = _session(service_url, DeviceHeldKeys(bench.device), Evidence()).get_credentials()
+        assert exchange.status == 200 and exchange.withheld and exchange.payload is None
+        with pytest.raises(pytest.skip.Exception, match="sealed"):
+            checks.check_jose_answer(exchange)
+    finally:
+        bench.close()
+
+
+def test_harness_held_keys_are_the_fallback(service_url: str) -> None:
+    keys = HarnessHeldKeys()
+    fido = _session(service_url, keys, Evidence())
+    checks.check_matches_fixture(
+        checks.check_jose_answer(fido.get_credentials()), ALICE, "FIDO-GET-200"
+    )
+    keys.set_clock_offset(protocol.DEFAULT_TOLERANCE + dt.timedelta(seconds=5))
+    checks.check_signature_expired(fido.get_credentials())
