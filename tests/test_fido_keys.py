@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,8 @@ from harness.fido.fixtures import fido_devices
 from harness.fido.keys import DeviceHeldKeys, HarnessHeldKeys
 from harness.fido.session import FidoSession
 from harness.servers.fido.embedded import embedded_fido, reference_service
+from tests.served import served
+from tests.suite_runner import run_suite
 
 ALICE = fido_devices()["alice-phone"]
 FINGER = fixture_devices()["finger-auth"]
@@ -78,3 +81,20 @@ def test_harness_held_keys_are_the_fallback(service_url: str) -> None:
     )
     keys.set_clock_offset(protocol.DEFAULT_TOLERANCE + dt.timedelta(seconds=5))
     checks.check_signature_expired(fido.get_credentials())
+
+
+def test_the_features_pass_with_harness_held_keys_against_an_external_service(
+    tmp_path: Path,
+) -> None:
+    with served("fido") as server:
+        run = run_suite(
+            tmp_path,
+            "steps/test_fido.py",
+            f"--fido-url={server.url}",
+            "--fido-keys=harness",
+            "-m",
+            "not consumes_state",
+        )
+    assert run.returncode == 0, run.output[-3000:]
+    assert run.passed and not run.failed, sorted(run.failed)
+    assert not any("[pty" in name or "[usb" in name for name in run.passed)

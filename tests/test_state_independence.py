@@ -40,7 +40,8 @@ class Chain:
 def _chain(spec: str, seed: int, tmp: Path) -> Chain:
     module, url_option = SPECS[spec]
     with served(spec, "--test-hooks") as server:
-        target = [f"{url_option}={server.url}"]
+        # one transport: the order is what is under test here, not the device's links
+        target = [f"{url_option}={server.url}", "--device=pty"]
 
         def run(name: str, order: int, *extra: str) -> SuiteRun:
             return run_suite(tmp / name, module, *target, f"--shuffle={order}", *extra)
