@@ -24,9 +24,9 @@ from harness.device.interface import (
 )
 from harness.fido import protocol
 from harness.fido.fixtures import fido_devices
+from harness.http_client import HTTP_TIMEOUT
 from harness.jose.jws import ALG, sign_with
 
-HTTP_TIMEOUT = 10.0  # seconds for each phase of one HTTP request (connect, write, read, pool)
 CLOCK = "clock"  # the problem of a call that gave up on a device_signature_expired 401
 ON_EXPIRED = ("report", "resync")
 UPDATE_FIELDS = frozenset({"name", "target"})
