@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shlex
 import ssl
 import subprocess
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,7 @@ import pytest
 from harness.device.connect import connect
 from harness.device.identity import fixture_devices
 from harness.evidence import Evidence
+from harness.pki.certs import cert_to_pem, issue_certificate, name, new_rsa_key
 from harness.pki.material import DEFAULT_FIXTURES
 from harness.report.catalogue import ROOT, scenarios
 from tests.served import CLI, served
@@ -201,6 +204,96 @@ def test_serve_mms_over_tls_trusted_through_the_fixture_root() -> None:
         assert answer.status_code == 400  # no envelope: refused by the reference MMS
         by_name = url.replace("127.0.0.1", "localhost")  # the certificate names it too
         assert httpx.post(by_name, content=b"{}", verify=trust, timeout=10).status_code == 400
+
+
+def _ca_pem(common_name: str) -> bytes:
+    key, subject = new_rsa_key(), name(common_name)
+    now = dt.datetime.now(dt.UTC)
+    cert = issue_certificate(
+        subject=subject,
+        public_key=key.public_key(),
+        issuer=subject,
+        issuer_key=key,
+        not_before=now - dt.timedelta(days=1),
+        not_after=now + dt.timedelta(days=1),
+        ca=True,
+    )
+    return cert_to_pem(cert)
+
+
+def test_serve_mms_takes_a_labs_device_trust_and_whitelist(tmp_path: Path) -> None:
+    (tmp_path / "bundle.pem").write_bytes(_ca_pem("Lab CA 1") + _ca_pem("Lab CA 2"))
+    (tmp_path / "profile-ca.pem").write_bytes(_ca_pem("Lab CA 3"))
+    (tmp_path / "bench.toml").write_text('[device]\ntrust = "profile-ca.pem"\n')
+    whitelist = {
+        "provider": {"deviceProviderId": "LAB-DP"},
+        "devices": {
+            "cam": {
+                "serialNumber": "SN-1",
+                "modelID": "CAM-1",
+                "bioType": "Face",
+                "devicePurpose": "Registration",
+                "server": {"whitelisted": True, "whitelistValidDays": 30},
+            }
+        },
+    }
+    (tmp_path / "lab.json").write_text(json.dumps(whitelist))
+    options = ["--device-trust", str(tmp_path / "bundle.pem"), "--whitelist"]
+    options += [str(tmp_path / "lab.json"), "--profile", str(tmp_path / "bench.toml")]
+    with served("mms", *options, seconds=30) as server:
+        assert server.line.startswith("reference MMS at "), server.line
+        assert server.process.stdout is not None
+        lines = [server.process.stdout.readline().strip() for _ in range(4)]
+    assert lines == [
+        "trusts device certificates under O=bioharness fixtures,CN=Lab CA 1",
+        "trusts device certificates under O=bioharness fixtures,CN=Lab CA 2",
+        "trusts device certificates under O=bioharness fixtures,CN=Lab CA 3",
+        "whitelists cam: SN-1 (CAM-1, Registration)",
+    ]
+
+
+def _written(path: Path, text: str) -> str:
+    path.write_text(text)
+    return str(path)
+
+
+# A lab file wrong in one way: (serve arguments, what stderr must say), in a temporary folder.
+BAD_LAB_FILES: dict[str, Callable[[Path], tuple[list[str], str]]] = {
+    "no such trust file": lambda tmp: (
+        ["mms", "--device-trust", str(tmp / "absent.pem")],
+        "absent.pem: bad device trust:\n  no such file: give --device-trust the CA certificate(s)",
+    ),
+    "trust that is no PEM": lambda tmp: (
+        ["mms", "--device-trust", _written(tmp / "key.pem", "-----BEGIN PRIVATE KEY-----\n")],
+        "no PEM certificate in it",
+    ),
+    "expired trust": lambda tmp: (
+        ["mms", "--device-trust", str(DEFAULT_FIXTURES / "pki" / "bad-mds-expired.cert.pem")],
+        "is not valid now (valid 2000-01-01 to 2001-01-01): give a certificate valid today",
+    ),
+    "bad whitelist": lambda tmp: (
+        ["mms", "--whitelist", _written(tmp / "lab.toml", '[devices.cam]\nserialNumber = "1"\n')],
+        "lab.toml: bad whitelist:\n  [devices.cam] modelID: missing: give the value",
+    ),
+    "bad profile": lambda tmp: (
+        ["mms", "--profile", _written(tmp / "bench.toml", '[device]\ntrust = "absent.pem"\n')],
+        "[device] trust: no file 'absent.pem'",
+    ),
+    "lab files for fido": lambda tmp: (
+        ["fido", "--whitelist", str(tmp / "lab.toml")],
+        "--device-trust, --whitelist and --profile are for `serve mms`",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_LAB_FILES))
+def test_serve_refuses_a_bad_lab_file_naming_it_and_the_fix(tmp_path: Path, case: str) -> None:
+    args, says = BAD_LAB_FILES[case](tmp_path)
+    proc = subprocess.run(
+        [*CLI, "serve", *args, "--seconds", "5"], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert says in proc.stderr and not proc.stdout
 
 
 def test_serve_device_puts_the_emulated_device_on_a_serial_port(tmp_path: Path) -> None:

@@ -18,8 +18,14 @@ from harness.evidence import Evidence
 from harness.http_client import recording_client
 from harness.jose.jws import Signer, sign, verify
 from harness.mms import protocol
-from harness.mms.requests import MdsInfo, base_payload, registration_fields, registration_request
-from harness.pki.certs import cert_to_b64der
+from harness.mms.requests import (
+    REGISTRATION_PARTS,
+    MdsInfo,
+    base_payload,
+    registration_fields,
+    registration_request,
+)
+from harness.pki.certs import cert_to_b64der, issue_certificate, name, new_rsa_key
 from harness.pki.material import fixture_pki
 from harness.pki.trust import TrustStore
 from harness.servers.mms.embedded import embedded_mms, reference_service
@@ -169,3 +175,34 @@ def test_the_encryption_certificate_is_sent_as_base64_der(service: MmsService) -
     payload = base_payload(device, MdsInfo(), device.fixture.device_code)
     answer = service.answer(protocol.ENCRYPTION_CERT, sign(payload, MDS))
     assert answer["encryptionCertData"] == cert_to_b64der(service.material.encryption_cert)
+
+
+@pytest.mark.parametrize(
+    ("common_name", "code"),
+    [
+        ("BH-IR-0001.BH-IR-200", "0"),  # <serialNumber>.<modelID>, as MOSIP's Android MDS names it
+        ("BH-IR-0001.BH-FP-100", "-103"),  # another model
+        ("BH-IR-0002.BH-IR-200", "-103"),  # another device of the model
+        ("BH-IR-0001-2", "-103"),
+    ],
+)
+def test_a_device_certificate_is_the_devices_when_it_names_serial_and_model(
+    service: MmsService, common_name: str, code: str
+) -> None:
+    device = EmulatedDevice(fixture_devices()["iris-registration"])
+    pki, key = fixture_pki(), new_rsa_key()
+    now = dt.datetime.now(dt.UTC)
+    cert = issue_certificate(
+        subject=name(common_name),
+        public_key=key.public_key(),
+        issuer=pki.cert("device-ca").subject,
+        issuer_key=pki.key("device-ca"),
+        not_before=now - dt.timedelta(days=1),
+        not_after=now + dt.timedelta(days=1),
+        ca=False,
+    )
+    signer = Signer(key, (cert, pki.cert("device-ca")))
+    parts = dict.fromkeys(REGISTRATION_PARTS, lambda part: sign(part, signer))
+    payload = {**base_payload(device, MdsInfo(), ""), **registration_fields(device, signers=parts)}
+    answer = service.answer(protocol.REGISTRATION, sign(payload, MDS))
+    assert answer["responseCode"] == code, answer["description"]

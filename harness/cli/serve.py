@@ -5,13 +5,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import socket
+import sys
 import tempfile
 import threading
 from pathlib import Path
 
+from cryptography import x509
+
 from harness.bench import Bench, FidoBench
+from harness.cli.options import EXIT_BAD_PROFILE, chosen_profile
 from harness.device.connect import emulated_on_pty
-from harness.device.identity import fixture_devices
+from harness.device.identity import DeviceIdentity, fixture_devices
 from harness.hooks import TEST_HOOKS_PATH
 from harness.pki.material import DEFAULT_FIXTURES
 from harness.pki.tls import serving_certificate
@@ -19,6 +23,9 @@ from harness.servers.fido.embedded import embedded_fido
 from harness.servers.fido.embedded import reference_service as reference_fido
 from harness.servers.mms.embedded import embedded_mms
 from harness.servers.mms.embedded import reference_service as reference_mms
+from harness.servers.mms.lab_files import LabFileError, load_device_trust, load_whitelist
+
+MMS_ONLY = ("device_trust", "whitelist", "profile")
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -57,6 +64,30 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "can then wipe the server: never on a shared network",
     )
     p.add_argument(
+        "--device-trust",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="PEM",
+        help="mms: also trust device certificates (registration signatures) chained to the CA "
+        "certificate(s) in this PEM file (repeatable; a file may be a bundle)",
+    )
+    p.add_argument(
+        "--whitelist",
+        type=Path,
+        metavar="FILE",
+        help="mms: also whitelist the devices of this JSON or TOML file, in the format of "
+        "fixtures/devices.json (serialNumber, modelID, deviceProviderId, bioType, devicePurpose, "
+        "server: whitelisted, whitelistValidDays, ...); one replaces a fixture device of its "
+        "serial number",
+    )
+    p.add_argument(
+        "--profile",
+        type=Path,
+        help="mms: a bench profile whose [device] trust is trusted too (default: "
+        "./bioharness.toml if present)",
+    )
+    p.add_argument(
         "--tolerance",
         type=float,
         default=300.0,
@@ -81,6 +112,17 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     stop = threading.Event()
+    if args.what != "mms" and any(getattr(args, o) for o in MMS_ONLY):
+        print(
+            "bioharness serve: --device-trust, --whitelist and --profile are for `serve mms`",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_PROFILE
+    try:
+        lab_devices, anchors = _lab(args) if args.what == "mms" else ([], [])
+    except LabFileError as exc:
+        print(f"bioharness serve: {exc}", file=sys.stderr)
+        return EXIT_BAD_PROFILE
     if args.what == "device":
         with emulated_on_pty(args.fixture, args.link) as host:
             print(f"emulated {args.fixture} on {host.port} (serial:{host.port})", flush=True)
@@ -99,7 +141,7 @@ def handle(args: argparse.Namespace) -> int:
         db = str(args.db) if args.db else ":memory:"
         if args.what == "mms":
             server = embedded_mms(
-                reference_mms(db_path=db),
+                reference_mms(db_path=db, lab_devices=lab_devices, device_anchors=anchors),
                 host=args.host,
                 port=args.port,
                 tls=tls,
@@ -125,6 +167,12 @@ def handle(args: argparse.Namespace) -> int:
                 print(
                     f"TLS for {names}: trust {DEFAULT_FIXTURES / 'pki' / 'server-root-ca.cert.pem'}"
                 )
+            for anchor in anchors:
+                subject = anchor.subject.rfc4514_string()
+                print(f"trusts device certificates under {subject}", flush=True)
+            for d in lab_devices:
+                line = f"whitelists {d.name}: {d.serial_number} ({d.model_id}, {d.purpose})"
+                print(line, flush=True)
             if args.what == "mms":
                 printer = threading.Thread(
                     target=_print_requests, args=(server.service, stop), daemon=True
@@ -132,6 +180,18 @@ def handle(args: argparse.Namespace) -> int:
                 printer.start()
             _wait(stop, args.seconds)
     return 0
+
+
+def _lab(args: argparse.Namespace) -> tuple[list[DeviceIdentity], list[x509.Certificate]]:
+    """A lab's real devices for the MMS: whitelisted devices and device trust anchors, from
+    --whitelist, --device-trust and the profile's [device] trust. LabFileError when one is bad;
+    a bad profile exits with its problems."""
+    profile = chosen_profile(args)
+    trust = [*args.device_trust]
+    if profile and profile.get("device", "trust"):
+        trust.append(Path(profile.get("device", "trust")))
+    anchors = load_device_trust(trust, dt.datetime.now(dt.UTC))
+    return (load_whitelist(args.whitelist) if args.whitelist else []), anchors
 
 
 def _wait(stop: threading.Event, seconds: float | None) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cryptography import x509
+
 from harness.clock import Clock
-from harness.device.identity import fixture_devices
+from harness.device.identity import DeviceIdentity, fixture_devices
 from harness.pki.material import fixture_pki
 from harness.servers.mms.app import PATH, build_app
 from harness.servers.mms.material import ServerMaterial
@@ -23,17 +26,23 @@ def reference_service(
     clock: Clock | None = None,
     cls: type = MmsService,
     bench: Bench | None = None,
+    lab_devices: Sequence[DeviceIdentity] = (),
+    device_anchors: Sequence[x509.Certificate] = (),
 ) -> MmsService:
     """A reference MMS (or a subclass) seeded with the fixture devices and knowing the
-    certificate each was provisioned with; it also trusts the `bench`'s real device anchors."""
-    devices, pki = list(fixture_devices().values()), fixture_pki()
-    anchors = bench.device.extra_anchors() if bench else []
+    certificate each was provisioned with, and with a lab's whitelisted `lab_devices` (one
+    replaces a fixture device of its serial number); besides the fixture device CA it trusts
+    the `bench`'s real device anchors and `device_anchors`."""
+    listed = {d.serial_number for d in lab_devices}
+    fixtures = [d for d in fixture_devices().values() if d.serial_number not in listed]
+    pki = fixture_pki()
+    anchors = [*(bench.device.extra_anchors() if bench else []), *device_anchors]
     return cls(
         material=ServerMaterial.from_fixtures(pki, extra_device_anchors=anchors),
         registry=DeviceRegistry(db_path),
-        devices=devices,
+        devices=[*fixtures, *lab_devices],
         clock=clock,
-        device_certificates={d.serial_number: [pki.cert(d.pki)] for d in devices},
+        device_certificates={d.serial_number: [pki.cert(d.pki)] for d in fixtures},
     )
 
 

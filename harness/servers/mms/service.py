@@ -399,14 +399,15 @@ class MmsService(HookableService):
         return verified
 
     def certificate_of_device(self, cert: x509.Certificate, device: DeviceRecord) -> bool:
-        """The certificate names the device (its CN or serialNumber is the serial number), or is
-        one the device was provisioned with or the server issued to it."""
+        """The certificate names the device (its CN or serialNumber is the serial number, or
+        `<serialNumber>.<modelID>`, as MOSIP's Android MDS names its device key), or is one the
+        device was provisioned with or the server issued to it."""
         named = {
             a.value
             for oid in (NameOID.COMMON_NAME, NameOID.SERIAL_NUMBER)
             for a in cert.subject.get_attributes_for_oid(oid)
         }
-        if device.serial_number in named:
+        if named & {device.serial_number, f"{device.serial_number}.{device.model_id}"}:
             return True
         known = [
             *self.device_certificates.get(device.serial_number, ()),
