@@ -339,6 +339,16 @@ class DeviceBench:
         option_type=Path,
         convert=Path,
     )
+    whitelist: Path | None = setting(
+        None,
+        "real devices the embedded MMS whitelists: a JSON or TOML file in the format of "
+        "fixtures/devices.json (bioharness serve mms --whitelist takes the same file)",
+        option="--device-whitelist",
+        key="whitelist",
+        check=settings.data_file,
+        option_type=Path,
+        convert=Path,
+    )
     fido_client_factory: str = setting(
         REFERENCE_FIDO_CLIENT,
         "module:callable building the emulated device's FIDO client (the broken-client tests "

@@ -99,7 +99,7 @@ def load(path: Path) -> Profile:
         raise ProfileError(path, problems)
     for table, keys in SCHEMA.items():
         for key, check in keys.items():
-            if check is settings.pem_file and key in tables.get(table, {}):
+            if check in (settings.pem_file, settings.data_file) and key in tables.get(table, {}):
                 tables[table][key] = str(base / tables[table][key])
     return Profile(path, tables)
 

@@ -247,6 +247,14 @@ def pem_file(value: Any, base: Path) -> str | None:
     return None
 
 
+def data_file(value: Any, base: Path) -> str | None:
+    if not isinstance(value, str) or not value:
+        return "expected the path of a file"
+    if not (base / value).is_file():
+        return f"no file {value!r} (relative to {base}): give the path of an existing file"
+    return None
+
+
 def seconds(value: Any, base: Path) -> str | None:
     ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
     return None if ok else f"{value!r} is not a positive number of seconds"

@@ -84,8 +84,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--profile",
         type=Path,
-        help="mms: a bench profile whose [device] trust is trusted too (default: "
-        "./bioharness.toml if present)",
+        help="mms: a bench profile whose [device] trust is trusted and whose [device] whitelist "
+        "is whitelisted too (default: ./bioharness.toml if present)",
     )
     p.add_argument(
         "--tolerance",
@@ -184,14 +184,17 @@ def handle(args: argparse.Namespace) -> int:
 
 def _lab(args: argparse.Namespace) -> tuple[list[DeviceIdentity], list[x509.Certificate]]:
     """A lab's real devices for the MMS: whitelisted devices and device trust anchors, from
-    --whitelist, --device-trust and the profile's [device] trust. LabFileError when one is bad;
-    a bad profile exits with its problems."""
+    --whitelist, --device-trust and the profile's [device] whitelist and trust. LabFileError
+    when one is bad; a bad profile exits with its problems."""
     profile = chosen_profile(args)
     trust = [*args.device_trust]
     if profile and profile.get("device", "trust"):
         trust.append(Path(profile.get("device", "trust")))
     anchors = load_device_trust(trust, dt.datetime.now(dt.UTC))
-    return (load_whitelist(args.whitelist) if args.whitelist else []), anchors
+    whitelists = [args.whitelist] if args.whitelist else []
+    if profile and profile.get("device", "whitelist"):
+        whitelists.append(Path(profile.get("device", "whitelist")))
+    return [d for path in whitelists for d in load_whitelist(path)], anchors
 
 
 def _wait(stop: threading.Event, seconds: float | None) -> None:

@@ -12,6 +12,7 @@ from harness.clock import Clock
 from harness.device.identity import DeviceIdentity, fixture_devices
 from harness.pki.material import fixture_pki
 from harness.servers.mms.app import PATH, build_app
+from harness.servers.mms.lab_files import load_whitelist
 from harness.servers.mms.material import ServerMaterial
 from harness.servers.mms.registry import DeviceRegistry
 from harness.servers.mms.service import MmsService
@@ -33,6 +34,8 @@ def reference_service(
     certificate each was provisioned with, and with a lab's whitelisted `lab_devices` (one
     replaces a fixture device of its serial number); besides the fixture device CA it trusts
     the `bench`'s real device anchors and `device_anchors`."""
+    if bench and bench.device.whitelist:
+        lab_devices = [*lab_devices, *load_whitelist(bench.device.whitelist)]
     listed = {d.serial_number for d in lab_devices}
     fixtures = [d for d in fixture_devices().values() if d.serial_number not in listed]
     pki = fixture_pki()
