@@ -16,6 +16,7 @@ from harness.evidence import Evidence, Item
 from harness.fido.client import FidoClient
 from harness.fido.keys import DeviceHeldKeys, HarnessHeldKeys, TargetKeys
 from harness.hooks import HOOK_NAMES, LabHooks
+from harness.mds.scenario import VENDOR_MDS
 from harness.mms.client import MmsClient
 from harness.report.catalogue import checks_any
 from harness.report.records import ADVISORY
@@ -157,13 +158,16 @@ def device_transport(request: pytest.FixtureRequest) -> str:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run every device scenario, and every FIDO scenario with the device in the loop, once per
     bench transport (by default: pty and USB); a FIDO scenario that consumes server state runs
-    on the first transport only."""
+    on the first transport only; with a vendor MDS, which owns its device, a device scenario
+    runs once and opens nothing."""
     bench = bench_of(metafunc.config)
     definition = metafunc.definition
     fido_in_loop = definition.get_closest_marker("fido") and bench.fido.device_in_the_loop
     if definition.get_closest_marker("device") is None and not fido_in_loop:
         return
     transports: list = list(bench.device.transports)
+    if bench.mds.sbi_url and definition.get_closest_marker("device"):
+        transports = [VENDOR_MDS]  # the vendor MDS owns the device: the suite opens none
     if fido_in_loop and definition.get_closest_marker("consumes_state"):
         # the server state it consumes is there once: one transport proves the device's part
         transports = transports[:1]

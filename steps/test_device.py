@@ -54,10 +54,17 @@ def scripted_code(scripted_mms: MmsService, api: str, code: int) -> None:
 
 @given(parsers.parse("the bench device is a {purpose} device"))
 def bench_purpose(dev: DeviceScenario, purpose: str) -> None:
-    """A scenario about one purpose skips on a real device of another."""
-    actual = dev.device.identity.purpose
-    if actual != purpose:
-        pytest.skip(f"needs a {purpose} device; the bench device's purpose is {actual}")
+    """A scenario about one purpose skips on a device of another: one the bench owns at once,
+    one a vendor MDS owns once its SBI says which it is (when the MDS starts)."""
+    dev.required_purpose = purpose
+    if dev.owns_device:
+        _skip_unless_purpose(dev, dev.device.identity.purpose)
+
+
+def _skip_unless_purpose(dev: DeviceScenario, actual: str) -> None:
+    wanted = dev.required_purpose
+    if wanted and actual.casefold() != wanted.casefold():
+        pytest.skip(f"needs a {wanted} device; the bench device's purpose is {actual}")
 
 
 @given(parsers.parse('the bench device as "{name}"'), target_fixture="dev")
@@ -85,14 +92,15 @@ def bench_device(
             requirement=req.args[0] if req else None,
         )
     )
-    info = dev.device.identity
-    request.node.user_properties.append(
-        (
-            ENVIRONMENT,
-            f"device.{device_transport}.{info.serial_number}="
-            f"{info.make} {info.model_id}, firmware {info.firmware}",
+    if dev.owns_device:
+        info = dev.device.identity
+        request.node.user_properties.append(
+            (
+                ENVIRONMENT,
+                f"device.{device_transport}.{info.serial_number}="
+                f"{info.make} {info.model_id}, firmware {info.firmware}",
+            )
         )
-    )
     return dev
 
 
@@ -103,6 +111,8 @@ def bench_device(
     )
 )
 def device_clock(dev: DeviceScenario, amount: str, unit: str, direction: str) -> None:
+    if not dev.owns_device:
+        pytest.skip("a vendor MDS owns the device: the bench cannot set its clock")
     if CLOCK_CONTROL not in dev.device.capabilities:
         pytest.skip("this bench device has no clock control")
     offset = dt.timedelta(**{unit: int(amount)})
@@ -116,9 +126,13 @@ def device_clock(dev: DeviceScenario, amount: str, unit: str, direction: str) ->
 def mds_starts(dev: DeviceScenario, request: pytest.FixtureRequest) -> None:
     if dev.mds.vendor and not dev.mds.launch:
         pytest.skip("the bench cannot start the vendor MDS: give --mds-launch")
-    dev.sbi = dev.mds.start()
-    service_version = dev.sbi.discover()[0].get("serviceVersion", "?")
-    request.node.user_properties.append((ENVIRONMENT, f"mds.version={service_version}"))
+    sbi = dev.start_mds()
+    discovered = sbi.discover()[0]
+    request.node.user_properties.append(
+        (ENVIRONMENT, f"mds.version={discovered.get('serviceVersion', '?')}")
+    )
+    if not dev.owns_device:
+        _skip_unless_purpose(dev, str(discovered.get("purpose", "?")))
 
 
 @when(
@@ -146,14 +160,14 @@ def cert_changes(dev: DeviceScenario) -> None:
 
 @when("the device is unplugged")
 def unplug(dev: DeviceScenario) -> None:
-    if dev.bench_device.cable is None:
+    if dev.bench_device is None or dev.bench_device.cable is None:
         pytest.skip("this bench cannot unplug its device")
     dev.bench_device.cable.unplug()
 
 
 @when("the device is plugged in again")
 def plug_in(dev: DeviceScenario) -> None:
-    if dev.bench_device.cable is None:
+    if dev.bench_device is None or dev.bench_device.cable is None:
         raise BenchFault("this bench cannot plug its device in again")
     dev.bench_device.cable.plug_in()
 
@@ -215,21 +229,29 @@ def rotation_request(dev: DeviceScenario) -> None:
 
 
 def _issued(dev: DeviceScenario) -> x509.Certificate:
-    serial_number = dev.device.identity.serial_number
-    return checks.issued_certificate(dev.mms, serial_number, requirement=dev.requirement)
+    return checks.issued_certificate(
+        dev.mms, dev.serial_number, waits=dev.waits, requirement=dev.requirement
+    )
 
 
 @then("the device's certificate is the one the MMS issued")
 def device_has_issued(dev: DeviceScenario) -> None:
-    device_checks.check_certificate(
-        dev.device, _issued(dev), "the certificate the MMS issued", requirement=dev.requirement
+    """Seen as the device signs (its SBI device info), and in the device itself when the bench
+    owns it."""
+    issued = _issued(dev)
+    checks.check_device_info_signed_by(
+        dev.started_sbi(), dev.trust, issued, waits=dev.waits, requirement=dev.requirement
     )
+    if dev.owns_device:
+        device_checks.check_certificate(
+            dev.device, issued, "the certificate the MMS issued", requirement=dev.requirement
+        )
 
 
 @then("device info from the SBI is signed with the issued certificate")
 def sbi_signed_by_new_key(dev: DeviceScenario) -> None:
     checks.check_device_info_signed_by(
-        dev.started_sbi(), dev.trust, _issued(dev), requirement=dev.requirement
+        dev.started_sbi(), dev.trust, _issued(dev), waits=dev.waits, requirement=dev.requirement
     )
 
 
@@ -238,15 +260,14 @@ def sbi_signed_by_new_key(dev: DeviceScenario) -> None:
     "the device signed"
 )
 def registration_signed(dev: DeviceScenario) -> None:
-    checks.check_registration_signed(
-        dev.mms, dev.trust, dev.device.certificate, requirement=dev.requirement
-    )
+    signer = checks.sbi_signer(dev.started_sbi(), dev.trust, requirement=dev.requirement)
+    checks.check_registration_signed(dev.mms, dev.trust, signer, requirement=dev.requirement)
 
 
 @then("the MDS's later snapshot requests carry the device code the MMS assigned")
 def later_snapshot_code(dev: DeviceScenario) -> None:
     checks.check_later_snapshots_carry_code(
-        dev.mms, dev.device.identity.serial_number, waits=dev.waits, requirement=dev.requirement
+        dev.mms, dev.serial_number, waits=dev.waits, requirement=dev.requirement
     )
 
 
@@ -263,7 +284,7 @@ def capture_ok(dev: DeviceScenario) -> None:
         dev.started_sbi(),
         dev.fixture.purpose,
         dev.trust,
-        dev.device.certificate,
+        checks.sbi_signer(dev.started_sbi(), dev.trust, requirement=dev.requirement),
         requirement=dev.requirement,
     )
 
@@ -279,12 +300,16 @@ def capture_refused(dev: DeviceScenario, code: str) -> None:
     parsers.parse("the biometric device's clock is within {seconds:d} seconds of the server time")
 )
 def clock_adopted(dev: DeviceScenario, seconds: int) -> None:
-    device_checks.check_clock(
-        dev.device,
-        dev.mms.clock.now(),
-        dt.timedelta(seconds=seconds),
-        requirement=dev.requirement,
+    """Seen in the time the device signs (its digitalId), and in the device itself when the
+    bench owns it."""
+    tolerance = dt.timedelta(seconds=seconds)
+    checks.check_signed_clock(
+        dev.started_sbi(), dev.trust, dev.mms.clock.now(), tolerance, requirement=dev.requirement
     )
+    if dev.owns_device:
+        device_checks.check_clock(
+            dev.device, dev.mms.clock.now(), tolerance, requirement=dev.requirement
+        )
 
 
 @then("a later snapshot request carries an empty deviceCodeUUID")
@@ -297,17 +322,21 @@ def original_certificate(dev: DeviceScenario) -> None:
     checks.check_received(
         dev.mms, protocol.KEY_ROTATION, waits=dev.waits, requirement=dev.requirement
     )
-    device_checks.check_certificate(
-        dev.device,
-        dev.original_certificate,
-        "its original certificate",
-        requirement=dev.requirement,
+    original = dev.original_certificate
+    if original is None:
+        raise BenchFault("the device's original certificate was never seen")
+    checks.check_device_info_signed_by(
+        dev.started_sbi(), dev.trust, original, waits=dev.waits, requirement=dev.requirement
     )
+    if dev.owns_device:
+        device_checks.check_certificate(
+            dev.device, original, "its original certificate", requirement=dev.requirement
+        )
 
 
 @then("the device's USB serial-number string equals the serialNumber in the MDS's requests")
 def usb_serial(dev: DeviceScenario) -> None:
-    link = dev.bench_device.usb_link
+    link = dev.bench_device.usb_link if dev.bench_device else None
     if link is None:
-        raise BenchFault("the bench device is not on USB")
+        pytest.skip("needs a device the bench reaches on USB")
     checks.check_serial_number_sent(dev.mms, link.usb_serial_number, requirement=dev.requirement)

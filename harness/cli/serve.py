@@ -17,6 +17,7 @@ from harness.cli.options import EXIT_BAD_PROFILE, chosen_profile
 from harness.device.connect import emulated_on_pty
 from harness.device.identity import DeviceIdentity, fixture_devices
 from harness.hooks import TEST_HOOKS_PATH
+from harness.mds.standalone import serving_emulated_mds
 from harness.pki.material import DEFAULT_FIXTURES
 from harness.pki.tls import serving_certificate
 from harness.servers.fido.embedded import embedded_fido
@@ -31,12 +32,14 @@ MMS_ONLY = ("device_trust", "whitelist", "profile")
 def add_parser(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser(
         "serve",
-        help="serve a reference server (or the emulated device) until Ctrl-C",
+        help="serve a reference server (or the emulated device or MDS) until Ctrl-C",
         description="Serve the reference MMS or Device Service, seeded with the fixtures, for a "
-        "real device, MDS or client to talk to; or serve the emulated device on a pty, for a "
-        "serial bench profile without hardware. MMS requests are printed as they arrive.",
+        "real device, MDS or client to talk to; serve the emulated device on a pty, for a "
+        "serial bench profile without hardware; or run the emulated MDS with a device of its own "
+        "and its SBI on --port, for a suite to grade as a vendor's MDS (--mds-launch). MMS "
+        "requests are printed as they arrive.",
     )
-    p.add_argument("what", choices=["mms", "fido", "device"])
+    p.add_argument("what", choices=["mms", "fido", "device", "mds"])
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default loopback)")
     p.add_argument("--port", type=int, default=0, help="TCP port (default: a free one)")
     p.add_argument(
@@ -104,7 +107,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         dest="fixture",
         default="finger-auth",
         choices=sorted(fixture_devices()),
-        help="device: which fixture device to play (default finger-auth)",
+        help="device, mds: which fixture device to play (default finger-auth)",
+    )
+    p.add_argument(
+        "--mms-url",
+        help="mds: the MSBDeviceRequest URL of the MMS the emulated MDS keeps its device in sync "
+        "with (its answers must chain to the fixture server-root-ca)",
     )
     p.add_argument("--seconds", type=float, help="stop after this long (default: until Ctrl-C)")
     p.set_defaults(handler=handle)
@@ -123,6 +131,15 @@ def handle(args: argparse.Namespace) -> int:
     except LabFileError as exc:
         print(f"bioharness serve: {exc}", file=sys.stderr)
         return EXIT_BAD_PROFILE
+    if args.what == "mds":
+        if not args.mms_url:
+            print("bioharness serve mds: give --mms-url, the MMS to sync with", file=sys.stderr)
+            return EXIT_BAD_PROFILE
+        fixture = fixture_devices()[args.fixture]
+        with serving_emulated_mds(fixture, args.mms_url, args.host, args.port) as server:
+            print(f"emulated MDS of {args.fixture} with its SBI at {server.url}", flush=True)
+            _wait(stop, args.seconds)
+        return 0
     if args.what == "device":
         with emulated_on_pty(args.fixture, args.link) as host:
             print(f"emulated {args.fixture} on {host.port} (serial:{host.port})", flush=True)

@@ -241,9 +241,15 @@ def check_rotation_csr(
 
 
 def issued_certificate(
-    mms: MmsService, serial_number: str, *, requirement: str | None = None
+    mms: MmsService,
+    serial_number: str,
+    *,
+    waits: MdsWaits = DEFAULT_WAITS,
+    requirement: str | None = None,
 ) -> x509.Certificate:
-    """The last certificate the MMS issued to the device (a rotation the MDS completed)."""
+    """The last certificate the MMS issued to the device (a rotation the MDS completed, waited
+    for the settle time)."""
+    waits.until(lambda: bool(mms.registry.certificates(serial_number)))
     issued = mms.registry.certificates(serial_number)
     if not issued:
         raise Nonconformance(
@@ -414,14 +420,69 @@ def check_device_status(
         )
 
 
+def sbi_signer(
+    sbi: SbiClient, trust: TrustStore, *, requirement: str | None = None
+) -> x509.Certificate:
+    """The certificate the device signs its SBI device info with now (the info verified)."""
+    answer = _sbi(sbi.device_info, "device info", requirement)
+    token = _member(answer, (0, "deviceInfo"), requirement)
+    return _verified(token, trust, "deviceInfo", requirement).signer
+
+
+def check_signed_clock(
+    sbi: SbiClient,
+    trust: TrustStore,
+    now: dt.datetime,
+    tolerance: dt.timedelta,
+    *,
+    requirement: str | None = None,
+) -> None:
+    """The time the device signs into its digitalId (inside the SBI device info) is within
+    `tolerance` of `now`, the server's time: the device adopted it."""
+    answer = _sbi(sbi.device_info, "device info", requirement)
+    info = _verified(
+        _member(answer, (0, "deviceInfo"), requirement), trust, "deviceInfo", requirement
+    )
+    digital = _verified(
+        _member(info.payload, ("digitalId",), requirement), trust, "digitalId", requirement
+    )
+    stamped = _member(digital.payload, ("dateTime",), requirement)
+    try:
+        moment = parse_iso(stamped)
+    except ValueError as exc:
+        raise Nonconformance(
+            f"the digitalId's dateTime is not ISO 8601 with a zone: {exc}",
+            requirement=requirement,
+            expected="ISO 8601 with a zone",
+            seen=stamped,
+        ) from None
+    if abs(moment - now) > tolerance:
+        raise Nonconformance(
+            f"the device signs the time {stamped}, {abs(moment - now)} from the server's",
+            requirement=requirement,
+            expected=f"within {tolerance} of {now.isoformat()}",
+            seen=stamped,
+        )
+
+
 def check_device_info_signed_by(
     sbi: SbiClient,
     trust: TrustStore,
     signer: x509.Certificate,
     *,
+    waits: MdsWaits = DEFAULT_WAITS,
     requirement: str | None = None,
 ) -> None:
-    """The SBI's device info is a JWS that verifies and was signed with `signer`."""
+    """The SBI's device info is a JWS that verifies and was signed with `signer` (waiting the
+    settle time for an MDS that is still installing it)."""
+
+    def signed_by_now() -> bool:
+        try:
+            return sbi_signer(sbi, trust, requirement=requirement) == signer
+        except Nonconformance:
+            return False
+
+    waits.until(signed_by_now)
     answer = _sbi(sbi.device_info, "device info", requirement)
     verified = _verified(
         _member(answer, (0, "deviceInfo"), requirement), trust, "deviceInfo", requirement

@@ -15,36 +15,54 @@ from harness.device.connect import BenchDevice, connect
 from harness.device.identity import DeviceIdentity
 from harness.device.interface import Device
 from harness.evidence import Evidence
-from harness.jose.jws import Signer
+from harness.mds import checks
 from harness.mds.sbi_client import SbiClient
 from harness.mds.service import MdsConfig
 from harness.mds.under_test import MdsUnderTest
 from harness.mds.waits import MdsWaits
-from harness.pki.material import fixture_pki
 from harness.pki.trust import TrustStore
 from harness.servers.mms.registry import fixture_record
 from harness.servers.mms.service import MmsService
 from harness.targets import MmsTarget
 from harness.verdict import BenchFault
 
+# The transport of a device a vendor MDS owns: the suite opens nothing and grades what it sees.
+VENDOR_MDS = "vendor-mds"
+
 
 @dataclass
 class DeviceScenario:
-    """The bench device, the reference MMS, the MDS under test, and the requirement the
-    scenario checks (its @req tag), which its verdicts name."""
+    """The bench device (None when a vendor MDS owns it), the reference MMS, the MDS under test,
+    and the requirement the scenario checks (its @req tag), which its verdicts name."""
 
-    bench_device: BenchDevice
+    bench_device: BenchDevice | None
     fixture: DeviceIdentity
     mms: MmsService
     mds: MdsUnderTest
-    original_certificate: x509.Certificate
+    # the device's certificate before the MDS acted (None: read from the SBI once it started)
+    original_certificate: x509.Certificate | None
     requirement: str | None
     waits: MdsWaits
     sbi: SbiClient | None = None
+    required_purpose: str | None = None  # a scenario about one purpose skips on another
+
+    @property
+    def owns_device(self) -> bool:
+        """Whether the bench reaches the device itself (not through a vendor MDS)."""
+        return self.bench_device is not None
 
     @property
     def device(self) -> Device:
+        if self.bench_device is None:
+            raise BenchFault("a vendor MDS owns the device: the bench cannot reach it")
         return self.bench_device.device
+
+    @property
+    def serial_number(self) -> str:
+        """The device's serial number: as it reports it, or as the fixture it plays says."""
+        return (
+            self.device.identity.serial_number if self.owns_device else self.fixture.serial_number
+        )
 
     @property
     def trust(self) -> TrustStore:
@@ -58,6 +76,16 @@ class DeviceScenario:
             raise BenchFault("the scenario reads the SBI before the MDS has started")
         return self.sbi
 
+    def start_mds(self) -> SbiClient:
+        """Start the MDS under test; the device's original certificate is the one its SBI
+        shows when the bench knew none."""
+        self.sbi = self.mds.start()
+        if self.original_certificate is None:
+            self.original_certificate = checks.sbi_signer(
+                self.sbi, self.trust, requirement=self.requirement
+            )
+        return self.sbi
+
 
 @contextlib.contextmanager
 def device_scenario(
@@ -68,22 +96,26 @@ def device_scenario(
     evidence: Evidence,
     requirement: str | None = None,
 ) -> Iterator[DeviceScenario]:
-    """Open the device on `transport`, enrol a real one on the reference MMS as `fixture`, and
-    prepare (not start) the MDS under test; the MDS is stopped and the device closed after."""
+    """Open the device on `transport` (nothing when a vendor MDS owns it), enrol a real one on
+    the reference MMS as `fixture`, and prepare (not start) the MDS under test; the MDS is
+    stopped and the device closed after."""
     if mms.reference is None:
         raise BenchFault("device scenarios need the embedded reference MMS to play the server")
-    opened = connect(
-        transport,
-        fixture,
-        evidence,
-        timeout=bench.timeouts.device_command,
-        boot_timeout=bench.timeouts.device_boot,
-    )
-    try:
-        if opened.real:
-            enroll(mms.reference, opened.device, fixture)
+    with contextlib.ExitStack() as cleanup:
+        opened = None
+        if transport != VENDOR_MDS:
+            opened = connect(
+                transport,
+                fixture,
+                evidence,
+                timeout=bench.timeouts.device_command,
+                boot_timeout=bench.timeouts.device_boot,
+            )
+            cleanup.callback(opened.close)
+            if opened.real:
+                enroll(mms.reference, opened.device, fixture)
         mds = MdsUnderTest(
-            opened.device,
+            opened.device if opened else None,
             mds_config(bench, mms),
             evidence,
             device_code=fixture.device_code,
@@ -91,32 +123,25 @@ def device_scenario(
             sbi_url=bench.mds.sbi_url,
             launch=bench.mds.launch,
             start_timeout=bench.timeouts.mds_start,
+            plays=fixture.name,
         )
-        try:
-            yield DeviceScenario(
-                bench_device=opened,
-                fixture=fixture,
-                mms=mms.reference,
-                mds=mds,
-                original_certificate=opened.device.certificate,
-                requirement=requirement,
-                waits=MdsWaits.of(bench.timeouts),
-            )
-        finally:
-            mds.stop()
-    finally:
-        opened.close()
+        cleanup.callback(mds.stop)
+        known = mms.reference.device_certificates.get(fixture.serial_number, [])
+        yield DeviceScenario(
+            bench_device=opened,
+            fixture=fixture,
+            mms=mms.reference,
+            mds=mds,
+            original_certificate=opened.device.certificate if opened else next(iter(known), None),
+            requirement=requirement,
+            waits=MdsWaits.of(bench.timeouts),
+        )
 
 
 def mds_config(bench: Bench, mms: MmsTarget) -> MdsConfig:
     """How the emulated MDS reaches and trusts the MMS, and signs as the fixture vendor's MDS."""
-    pki = fixture_pki()
-    return MdsConfig(
-        mms_url=mms.url,
-        server_trust=mms.server_trust,
-        signer=Signer(pki.key("mds-signing"), (pki.cert("mds-signing"),)),
-        info=bench.mms.mds,
-        http_timeout=bench.timeouts.http,
+    return MdsConfig.of_fixture_mds(
+        mms.url, mms.server_trust, info=bench.mms.mds, http_timeout=bench.timeouts.http
     )
 
 

@@ -28,6 +28,7 @@ from harness.mms.protocol import ResponseCode
 from harness.mms.requests import MdsInfo
 from harness.mms.session import MmsSession
 from harness.pki import certs
+from harness.pki.material import fixture_pki
 from harness.pki.trust import TrustStore
 
 READY, NOT_READY, NOT_REGISTERED = "Ready", "Not Ready", "Not Registered"
@@ -45,6 +46,25 @@ class MdsConfig:
     retry_after: dt.timedelta = dt.timedelta(seconds=0.5)
     max_sleep: dt.timedelta = dt.timedelta(minutes=5)
     http_timeout: float = HTTP_TIMEOUT
+
+    @classmethod
+    def of_fixture_mds(
+        cls,
+        mms_url: str,
+        server_trust: TrustStore | None = None,
+        info: MdsInfo | None = None,
+        http_timeout: float = HTTP_TIMEOUT,
+    ) -> MdsConfig:
+        """The fixture vendor's MDS (it signs with the fixture `mds-signing` certificate) for the
+        MMS at `mms_url`, whose answers chain to `server_trust` (default: the fixture root)."""
+        pki = fixture_pki()
+        return cls(
+            mms_url=mms_url,
+            server_trust=server_trust or TrustStore([pki.cert("server-root-ca")]),
+            signer=Signer(pki.key("mds-signing"), (pki.cert("mds-signing"),)),
+            info=info or MdsInfo(),
+            http_timeout=http_timeout,
+        )
 
 
 class EmulatedMds:

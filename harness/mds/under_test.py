@@ -7,6 +7,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -25,12 +26,14 @@ class MdsUnderTest:
 
     Emulated: `factory(device, config, evidence, device_code)` builds it (EmulatedMds or a
     variant) and its SBI is served on a free loopback port. Vendor: `launch` is a command line
-    in which `{mms_url}` is replaced by the reference MMS URL; `sbi_url` is where it listens.
+    in which `{mms_url}` becomes the reference MMS URL, `{sbi_port}` the port of `sbi_url`
+    (where it listens) and `{device}` the fixture identity its device plays; the vendor MDS
+    owns its device (`device` is None).
     """
 
     def __init__(
         self,
-        device: Device,
+        device: Device | None,
         config: MdsConfig,
         evidence: Evidence,
         device_code: str = "",
@@ -38,10 +41,12 @@ class MdsUnderTest:
         sbi_url: str | None = None,
         launch: str | None = None,
         start_timeout: float = START_TIMEOUT,
+        plays: str = "",
     ) -> None:
         self.device, self.config, self.evidence = device, config, evidence
         self.device_code, self.factory = device_code, factory
         self.sbi_url, self.launch, self.start_timeout = sbi_url, launch, start_timeout
+        self.plays = plays
         self.emulated: EmulatedMds | None = None
         self.sbi: SbiClient | None = None
         self._server: EmbeddedServer | None = None
@@ -56,11 +61,16 @@ class MdsUnderTest:
         if self.vendor:
             if not self.launch:
                 raise RuntimeError("a vendor MDS is started by the bench's launch command")
-            command = self.launch.format(mms_url=self.config.mms_url)
+            port = urlsplit(self.sbi_url or "").port
+            command = self.launch.format(
+                mms_url=self.config.mms_url, sbi_port=port or "", device=self.plays
+            )
             self._process = subprocess.Popen(shlex.split(command))
             self.sbi = SbiClient(self.sbi_url or "", self.evidence, self.config.http_timeout)
             self._wait_for_sbi()
         else:
+            if self.device is None:
+                raise RuntimeError("the emulated MDS needs the bench device")
             self.emulated = self.factory(self.device, self.config, self.evidence, self.device_code)
             self.emulated.start()
             self._server = EmbeddedServer(self.emulated, build_app(self.emulated), "").start()
