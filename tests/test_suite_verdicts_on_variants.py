@@ -1,5 +1,6 @@
-"""The suite's verdicts on server variants: it passes each conformant one (another answer the
-spec or docs/errata.md allow) without a single failure over the whole suite, and it fails each
+"""The suite's verdicts on variants of what it tests (the servers, the emulated MDS, the
+emulated device's FIDO client): it passes each conformant one (another answer the spec or
+docs/errata.md allow) without a single failure over the whole suite, and it fails each
 deliberately broken one on the scenarios that defect breaks, with product-defect failures only
 (a broken variant runs the requirements its expectation names, to keep the runs short)."""
 
@@ -12,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from harness.report.catalogue import scenarios
-from tests import broken_fido, broken_mds, broken_mms, conformant_fido, conformant_mms
+from tests import (
+    broken_fido,
+    broken_fido_clients,
+    broken_mds,
+    broken_mms,
+    conformant_fido,
+    conformant_mms,
+)
 from tests.suite_runner import SuiteRun, run_suite
 from tests.variant import Expectation
 
@@ -56,6 +64,12 @@ SPECS = {
         module="steps/test_device.py",
         swap_option="--mds-factory=tests.{}_mds:",
         broken=broken_mds.EXPECTED,
+        fixed_options=("--device=pty",),
+    ),
+    "fido_client": Variants(
+        module="steps/test_fido_client.py",
+        swap_option="--fido-client-factory=tests.{}_fido_clients:",
+        broken=broken_fido_clients.EXPECTED,
         fixed_options=("--device=pty",),
     ),
 }

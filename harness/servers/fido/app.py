@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from starlette.applications import Starlette
@@ -12,9 +11,8 @@ from starlette.routing import Route
 
 from harness.fido import protocol
 from harness.servers import test_hooks
-from harness.servers.fido.service import FidoService, Refusal, Reply
+from harness.servers.fido.service import FidoService, Received, Reply
 
-log = logging.getLogger(__name__)
 MAX_BODY = 1 << 20
 
 
@@ -22,28 +20,33 @@ def build_app(
     service: FidoService, base_path: str = protocol.BASE_PATH, with_test_hooks: bool = False
 ) -> Starlette:
     """Routes: GET/PATCH/DELETE credentials and GET oobOperations under `base_path`, and the
-    test hooks when `with_test_hooks`."""
+    test hooks when `with_test_hooks`. Every request goes through `service.serve`, which
+    records it and gives a scenario's scripted answer when there is one."""
 
     async def credentials(request: Request) -> Response:
-        device_id = request.path_params["device_id"]
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        if request.method == "GET":
-            return _answer(service, lambda: service.get_credentials(device_id, headers))
-        if request.method == "DELETE":
-            return _answer(service, lambda: service.delete(device_id, headers))
         raw = await request.body()
-        if len(raw) > MAX_BODY:
-            return Response(status_code=413)
-        try:
-            body = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return Response("body is not UTF-8", status_code=400)
-        return _answer(service, lambda: service.modify(device_id, headers, body))
+        received = _received(request, raw)
+        device_id, headers = received.device_id, received.headers
+        if request.method == "GET":
+            return _answer(
+                service,
+                "get_credentials",
+                received,
+                lambda: service.get_credentials(device_id, headers),
+            )
+        if request.method == "DELETE":
+            return _answer(service, "delete", received, lambda: service.delete(device_id, headers))
+        return _answer(service, "modify", received, lambda: _modify(service, received, raw))
 
     async def oob_operations(request: Request) -> Response:
-        device_id = request.path_params["device_id"]
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        return _answer(service, lambda: service.get_oob_operations(device_id, headers))
+        received = _received(request, await request.body())
+        device_id, headers = received.device_id, received.headers
+        return _answer(
+            service,
+            "get_oob_operations",
+            received,
+            lambda: service.get_oob_operations(device_id, headers),
+        )
 
     base = base_path.rstrip("/")
     return Starlette(
@@ -63,13 +66,31 @@ def build_app(
     )
 
 
-def _answer(service: FidoService, call: Callable[[], Reply]) -> Response:
+def _received(request: Request, raw: bytes) -> Received:
+    """The request as the service records it: its body as text (at most MAX_BODY bytes of it,
+    bytes that are not UTF-8 replaced)."""
+    return Received(
+        method=request.method,
+        path=request.url.path,
+        device_id=request.path_params["device_id"],
+        headers={k.lower(): v for k, v in request.headers.items()},
+        body=raw[:MAX_BODY].decode("utf-8", "replace"),
+    )
+
+
+def _modify(service: FidoService, received: Received, raw: bytes) -> Reply:
+    """PATCH: a body over MAX_BODY is 413, one that is not UTF-8 400, else the service's."""
+    if len(raw) > MAX_BODY:
+        return Reply(413)
     try:
-        service.take_fault()
-        reply: Reply = call()
-    except Refusal as refusal:
-        reply = refusal.reply
-    except Exception:  # a real internal fault: the spec's 500, never a traceback to the client
-        log.exception("Device Service failed")
-        reply = Reply(500, {}, "")
+        body = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return Reply(400, {}, "body is not UTF-8")
+    return service.modify(received.device_id, received.headers, body)
+
+
+def _answer(
+    service: FidoService, endpoint: str, received: Received, call: Callable[[], Reply]
+) -> Response:
+    reply = service.serve(endpoint, received, call)
     return Response(reply.body or None, status_code=reply.status, headers=reply.headers)

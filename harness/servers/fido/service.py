@@ -4,11 +4,18 @@ Order of checks: media types (406/415), JWS form and payload fields (400), dispa
 signature (401), clock divergence (401 with WWW-Authenticate), device membership (403), then the
 operation (400 / 422). A device id nobody knows is answered 403 (docs/errata.md: a 4xx).
 Only a real internal fault (e.g. the store down) gives 500.
+
+Every request is recorded (the last `MAX_RECORDED`) with the answer it got, and a scenario that
+grades a device's FIDO client can script the next answers of an endpoint (`FidoScript`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +26,12 @@ from harness.jose.jwe import encrypt
 from harness.jose.jws import InvalidJws, json_payload, peek, verify_with_key
 from harness.servers.fido.store import FidoStore, TargetRecord
 from harness.servers.test_hooks import HookableService
+
+log = logging.getLogger(__name__)
+
+# The endpoints, by the name of the method that serves each.
+ENDPOINTS = ("get_credentials", "get_oob_operations", "modify", "delete")
+MAX_RECORDED = 1000  # the recording keeps the last this many requests
 
 
 @dataclass
@@ -39,6 +52,71 @@ class Refusal(Exception):
         self.reason = reason
 
 
+def expired_challenge(reason: str) -> Refusal:
+    """401 with the spec's WWW-Authenticate challenge for a device signature that expired."""
+    return Refusal(401, reason, {"WWW-Authenticate": protocol.WWW_AUTHENTICATE_EXPIRED})
+
+
+@dataclass(frozen=True)
+class Received:
+    """A request as it reached an endpoint: header names in lower case, the body as text."""
+
+    method: str
+    path: str
+    device_id: str
+    headers: dict[str, str]
+    body: str = ""
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request the service received: its number (1 for the first since the service
+    started, never reused), when (by the service's clock), and the answer it gave."""
+
+    number: int
+    endpoint: str
+    request: Received
+    received_at: dt.datetime
+    reply: Reply
+    scripted: bool = False
+
+    @property
+    def status(self) -> int:
+        return self.reply.status
+
+    @property
+    def jws(self) -> str | None:
+        """The JWS the request carries: the PATCH body, else the Device-Signature header."""
+        if self.endpoint == "modify":
+            return self.request.body
+        return self.request.headers.get("device-signature")
+
+
+@dataclass
+class FidoScript:
+    """What a scenario tells the reference Device Service to answer instead of serving.
+
+    `next_answers[endpoint]`: replies for that endpoint's next requests, in order, each used once;
+    `every_answer`: a reply for every request to any endpoint while it is set.
+    """
+
+    next_answers: dict[str, list[Reply]] = field(default_factory=dict)
+    every_answer: Reply | None = None
+
+    def answer_next(self, endpoint: str, reply: Reply, times: int = 1) -> None:
+        """Answer the next `times` requests to `endpoint` with `reply`."""
+        if endpoint not in ENDPOINTS:
+            raise ValueError(f"no endpoint {endpoint!r}; known: {', '.join(ENDPOINTS)}")
+        self.next_answers.setdefault(endpoint, []).extend([reply] * times)
+
+    def take(self, endpoint: str) -> Reply | None:
+        """The scripted reply for a request to `endpoint` now, if any (a next answer is used up)."""
+        queued = self.next_answers.get(endpoint)
+        if queued:
+            return queued.pop(0)
+        return self.every_answer
+
+
 class FidoService(HookableService):
     """Answers the four Device Service endpoints; subclass and override a method for a variant."""
 
@@ -55,13 +133,53 @@ class FidoService(HookableService):
         self.devices = devices
         super().__init__(clock)
         self.tolerance = tolerance
+        self._lock = threading.Lock()  # the recording and the script, shared with the server
+        self._recorded: deque[RecordedRequest] = deque(maxlen=MAX_RECORDED)
+        self._received = 0
+        self.script = FidoScript()
         self.reset()
 
     def reset(self) -> None:
-        """Back to the seeded fixture state, faults cleared."""
+        """Back to the seeded fixture state: faults, script and recording cleared."""
         super().reset()
+        with self._lock:
+            self._recorded.clear()
+            self.script = FidoScript()
         self.store.available = True
         self.store.seed(self.devices, self.clock.now())
+
+    @property
+    def recorded(self) -> list[RecordedRequest]:
+        """The requests received since the last reset (at most the last MAX_RECORDED), in the
+        order they were answered."""
+        with self._lock:
+            return list(self._recorded)
+
+    def serve(self, endpoint: str, request: Received, call: Callable[[], Reply]) -> Reply:
+        """Answer one request to `endpoint`: with the scripted reply when a scenario gave one,
+        else with `call()` (a Refusal is its reply, any other exception a 500); record both."""
+        received_at = self.clock.now()
+        with self._lock:
+            self._received += 1
+            number = self._received
+            scripted = self.script.take(endpoint)
+        reply = scripted if scripted is not None else self._answer(call)
+        record = RecordedRequest(
+            number, endpoint, request, received_at, reply, scripted is not None
+        )
+        with self._lock:
+            self._recorded.append(record)
+        return reply
+
+    def _answer(self, call: Callable[[], Reply]) -> Reply:
+        try:
+            self.take_fault()
+            return call()
+        except Refusal as refusal:
+            return refusal.reply
+        except Exception:  # a real internal fault: the spec's 500, never a traceback to the client
+            log.exception("Device Service failed")
+            return Reply(500, {}, "")
 
     def close(self) -> None:
         self.store.close()
@@ -152,11 +270,7 @@ class FidoService(HookableService):
         """Refuse a signature created further than the tolerance from the server's clock."""
         divergence = abs(protocol.epoch_millis(self.clock.now()) - created_ms)
         if divergence > self.tolerance.total_seconds() * 1000:
-            raise Refusal(
-                401,
-                f"clock divergence {divergence} ms",
-                {"WWW-Authenticate": protocol.WWW_AUTHENTICATE_EXPIRED},
-            )
+            raise expired_challenge(f"clock divergence {divergence} ms")
 
     def require_member(self, target: TargetRecord, device_id: str) -> None:
         if target.device_id != device_id:
