@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from typing import Any
 
 import allure
 import pytest
+from xdist.scheduler import LoadFileScheduling
 
 from harness import settings, targets
 from harness.bench import SETTING_GROUPS, Bench
+from harness.device.connect import PHYSICAL_KINDS, check_transport, connect
+from harness.device.identity import fixture_devices
 from harness.evidence import Evidence, Item
 from harness.fido.client import FidoClient
 from harness.fido.keys import DeviceHeldKeys, HarnessHeldKeys, TargetKeys
@@ -22,7 +26,7 @@ from harness.report.catalogue import checks_any
 from harness.report.records import ADVISORY
 from harness.servers.fido.service import FidoService
 from harness.servers.mms.service import MmsService
-from harness.targets import BenchDevices, FidoTarget, MmsTarget
+from harness.targets import FIDO_BENCH_DEVICE, FidoTarget, MmsTarget
 
 pytest_plugins = ["harness.report.plugin"]
 
@@ -108,32 +112,34 @@ def scripted_mms(mms_target: MmsTarget) -> MmsService:
     return mms_target.reference
 
 
-@pytest.fixture(scope="session")
-def bench_devices(bench: Bench) -> Iterator[BenchDevices]:
-    """The bench devices the FIDO scenarios share, one per transport, opened on first use."""
-    devices = BenchDevices(bench)
-    yield devices
-    devices.close()
-
-
 @pytest.fixture
 def fido_keys(
-    bench: Bench, bench_devices: BenchDevices, evidence: Evidence, request: pytest.FixtureRequest
+    bench: Bench, evidence: Evidence, request: pytest.FixtureRequest
 ) -> Iterator[TargetKeys]:
     """Where this FIDO scenario's dispatch targets are: on the bench device of its transport
-    (its clock set back after the scenario), or held by the harness when the bench says so or
-    the device holds none."""
+    (opened for the scenario, as every device scenario does, so a port is never held by two),
+    or held by the harness when the bench says so or the device holds none."""
     if not bench.fido.device_in_the_loop:
         yield HarnessHeldKeys()
         return
-    device = bench_devices.on(request.getfixturevalue("device_transport"), evidence)
-    if not DeviceHeldKeys.holds_targets(device):
-        evidence.advisory("the bench device holds no dispatch targets: the harness holds them")
-        yield HarnessHeldKeys()
-        return
-    keys = DeviceHeldKeys(device)
-    yield keys
-    keys.restore()
+    timeouts = bench.timeouts
+    opened = connect(
+        request.getfixturevalue("device_transport"),
+        fixture_devices()[FIDO_BENCH_DEVICE],
+        evidence,
+        timeout=timeouts.device_command,
+        boot_timeout=timeouts.device_boot,
+    )
+    try:
+        if not DeviceHeldKeys.holds_targets(opened.device):
+            evidence.advisory("the bench device holds no dispatch targets: the harness holds them")
+            yield HarnessHeldKeys()
+            return
+        keys = DeviceHeldKeys(opened.device)
+        yield keys
+        keys.restore()
+    finally:
+        opened.close()
 
 
 @pytest.fixture
@@ -230,6 +236,32 @@ def _skip_without_hooks(bench: Bench, item: pytest.Item) -> None:
                 f"under test: configure {options} (or [{spec}.hooks] in the profile)"
             )
         )
+
+
+# --- parallel workers ------------------------------------------------------------------------
+
+# The step modules whose scenarios drive the bench device.
+DEVICE_MODULES = ("test_device.py", "test_fido_client.py", "test_fido.py")
+
+
+class OneWorkerPerDevice(LoadFileScheduling):
+    """xdist's `loadfile`, but every step module that drives the bench device goes to the same
+    worker: a physical device (a serial port, a USB device) is never driven by two at once."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        module = super()._split_scope(nodeid)
+        return "the bench device" if module.endswith(DEVICE_MODULES) else module
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadFileScheduling | None:
+    """With a physical bench device under `--dist loadfile`, schedule OneWorkerPerDevice (an
+    emulated device is opened anew by each scenario on its own worker, so it needs nothing)."""
+    physical = any(
+        check_transport(spec).kind in PHYSICAL_KINDS for spec in bench_of(config).device.transports
+    )
+    if physical and config.getvalue("dist") == "loadfile":
+        return OneWorkerPerDevice(config, log)
+    return None
 
 
 # --- around each scenario --------------------------------------------------------------------

@@ -1,6 +1,5 @@
 """The servers under test: an external URL with its lab hooks, or an embedded reference server
-the suite starts (which offers every hook over HTTP, as `bioharness serve --test-hooks` does);
-and the bench devices the FIDO scenarios share."""
+the suite starts (which offers every hook over HTTP, as `bioharness serve --test-hooks` does)."""
 
 from __future__ import annotations
 
@@ -10,11 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.bench import Bench
-from harness.device.connect import BenchDevice, connect
-from harness.device.framed import FramedDevice
-from harness.device.identity import fixture_devices
-from harness.device.interface import Device
-from harness.evidence import Evidence
 from harness.hooks import LabHooks
 from harness.pki.trust import TrustStore
 from harness.servers.fido.embedded import embedded_fido
@@ -23,8 +17,8 @@ from harness.servers.mms.embedded import embedded_mms
 from harness.servers.mms.service import MmsService
 from harness.servers.runner import EmbeddedServer
 
-# The fixture identity an emulated bench device takes when it serves the FIDO scenarios (a real
-# device reports its own).
+# The fixture identity an emulated bench device takes in the FIDO scenarios (a real device
+# reports its own; the dispatch targets it holds are what matter there).
 FIDO_BENCH_DEVICE = "finger-auth"
 
 
@@ -47,36 +41,6 @@ class FidoTarget:
     url: str
     hooks: LabHooks
     reference: FidoService | None = None
-
-
-class BenchDevices:
-    """The bench devices a run shares (the FIDO scenarios' dispatch targets live on them), opened
-    on first use, one per transport, and closed with `close()`."""
-
-    def __init__(self, bench: Bench) -> None:
-        self.bench = bench
-        self._open: dict[str, BenchDevice] = {}
-
-    def on(self, transport: str, evidence: Evidence) -> Device:
-        """The device on `transport`, its commands reported to `evidence` from now on."""
-        if transport not in self._open:
-            timeouts = self.bench.timeouts
-            self._open[transport] = connect(
-                transport,
-                fixture_devices()[FIDO_BENCH_DEVICE],
-                evidence,
-                timeout=timeouts.device_command,
-                boot_timeout=timeouts.device_boot,
-            )
-        device = self._open[transport].device
-        if isinstance(device, FramedDevice):
-            device.evidence = evidence
-        return device
-
-    def close(self) -> None:
-        for opened in self._open.values():
-            opened.close()
-        self._open.clear()
 
 
 @contextlib.contextmanager

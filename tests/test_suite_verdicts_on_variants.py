@@ -59,6 +59,9 @@ SPECS = {
         swap_option="--fido-service=tests.{}_fido:",
         broken=broken_fido.EXPECTED,
         conformant=conformant_fido.VARIANTS,
+        # one transport: a broken server lets state-consuming requests through, and a second
+        # transport would find that state gone
+        fixed_options=("--device=pty",),
     ),
     "device": Variants(
         module="steps/test_device.py",

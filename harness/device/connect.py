@@ -25,6 +25,8 @@ from harness.evidence import Evidence
 EMULATED_VID, EMULATED_PID = 0x1209, 0x0001
 EMULATED_TRANSPORTS = ("memory", "pty", "usb")
 DEFAULT_TRANSPORTS = ("pty", "usb")  # the emulated device over a real pty and over emulated USB
+# transports of a device the bench cannot duplicate (a scenario at a time may drive it)
+PHYSICAL_KINDS = ("serial", "usb-device")
 
 
 class TransportSpecError(ValueError):

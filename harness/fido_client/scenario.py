@@ -27,6 +27,7 @@ from harness.device.interface import (
 )
 from harness.evidence import Evidence
 from harness.fido.fixtures import DispatchTarget, FidoDevice
+from harness.mds.scenario import VENDOR_MDS
 from harness.servers.fido.service import FidoService, RecordedRequest
 from harness.servers.fido.store import TargetRecord
 from harness.targets import FIDO_BENCH_DEVICE, FidoTarget
@@ -169,6 +170,8 @@ def fido_client_scenario(
     state for the scenarios that follow."""
     if fido.reference is None:
         raise BenchFault("FIDO client scenarios need the embedded reference Device Service")
+    if transport == VENDOR_MDS:
+        pytest.skip("a vendor MDS owns the bench device: the bench cannot drive its FIDO client")
     service = fido.reference
     opened = connect(
         transport,
