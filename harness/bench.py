@@ -387,7 +387,8 @@ class MdsBench:
     )
     launch: str | None = setting(
         None,
-        "command that starts the vendor MDS; {mms_url} is replaced by the embedded MMS URL "
+        "command that starts the vendor MDS; {mms_url} becomes the embedded MMS URL, "
+        "{sbi_port} the port of the SBI URL, {device} the fixture identity its device plays "
         "(none: the scenarios that start a vendor MDS are skipped, saying so)",
         option="--mds-launch",
         key="launch",

@@ -254,12 +254,13 @@ class OneWorkerPerDevice(LoadFileScheduling):
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadFileScheduling | None:
-    """With a physical bench device under `--dist loadfile`, schedule OneWorkerPerDevice (an
-    emulated device is opened anew by each scenario on its own worker, so it needs nothing)."""
-    physical = any(
-        check_transport(spec).kind in PHYSICAL_KINDS for spec in bench_of(config).device.transports
-    )
-    if physical and config.getvalue("dist") == "loadfile":
+    """Under any parallel distribution, a bench with a physical device (or a vendor MDS, which
+    owns one and listens on one port) gets OneWorkerPerDevice; an emulated device is opened
+    anew by each scenario on its own worker, so it needs nothing."""
+    bench = bench_of(config)
+    kinds = {check_transport(spec).kind for spec in bench.device.transports}
+    one_device = bool(kinds & set(PHYSICAL_KINDS)) or bench.mds.sbi_url is not None
+    if one_device and config.getvalue("dist") != "no":
         return OneWorkerPerDevice(config, log)
     return None
 

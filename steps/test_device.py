@@ -260,7 +260,8 @@ def sbi_signed_by_new_key(dev: DeviceScenario) -> None:
     "the device signed"
 )
 def registration_signed(dev: DeviceScenario) -> None:
-    signer = checks.sbi_signer(dev.started_sbi(), dev.trust, requirement=dev.requirement)
+    sbi = dev.started_sbi()
+    signer = checks.sbi_signer(sbi, dev.trust, waits=dev.waits, requirement=dev.requirement)
     checks.check_registration_signed(dev.mms, dev.trust, signer, requirement=dev.requirement)
 
 
@@ -284,7 +285,9 @@ def capture_ok(dev: DeviceScenario) -> None:
         dev.started_sbi(),
         dev.fixture.purpose,
         dev.trust,
-        checks.sbi_signer(dev.started_sbi(), dev.trust, requirement=dev.requirement),
+        checks.sbi_signer(
+            dev.started_sbi(), dev.trust, waits=dev.waits, requirement=dev.requirement
+        ),
         requirement=dev.requirement,
     )
 
@@ -304,7 +307,12 @@ def clock_adopted(dev: DeviceScenario, seconds: int) -> None:
     bench owns it."""
     tolerance = dt.timedelta(seconds=seconds)
     checks.check_signed_clock(
-        dev.started_sbi(), dev.trust, dev.mms.clock.now(), tolerance, requirement=dev.requirement
+        dev.started_sbi(),
+        dev.fixture.purpose,
+        dev.trust,
+        dev.mms.clock.now(),
+        tolerance,
+        requirement=dev.requirement,
     )
     if dev.owns_device:
         device_checks.check_clock(

@@ -15,7 +15,7 @@ from harness.evidence import Evidence
 from harness.fido import checks, malformed, protocol, state
 from harness.fido.client import FidoClient
 from harness.fido.fixtures import FidoDevice, fido_devices
-from harness.fido.keys import ClockNotSettable, TargetKeys
+from harness.fido.keys import TargetKeys
 from harness.fido.session import FidoSession
 from harness.targets import FidoTarget
 
@@ -30,15 +30,6 @@ def _device(name: str) -> FidoDevice:
     if name not in devices:
         raise KeyError(f"no fixture FIDO device {name!r}; known: {', '.join(devices)}")
     return devices[name]
-
-
-def _set_clock(fido: FidoSession, offset: dt.timedelta) -> None:
-    """Run the FIDO device's clock `offset` from true time: the bench device's own clock when it
-    holds the keys (skipped when its clock cannot be set), else the harness's."""
-    try:
-        fido.keys.set_clock_offset(offset)
-    except ClockNotSettable as exc:
-        pytest.skip(str(exc))
 
 
 def _op(fido: FidoSession, op_id: str) -> dict:
@@ -178,7 +169,7 @@ def next_request_fails(fido_target: FidoTarget) -> None:
 def clock_skew(fido: FidoSession, side: str, direction: str, bench: Bench) -> None:
     margin = bench.fido.skew_margin
     offset = bench.fido.tolerance + (margin if side == "outside" else -margin)
-    _set_clock(fido, offset if direction == "ahead" else -offset)
+    fido.keys.set_clock_offset(offset if direction == "ahead" else -offset)
 
 
 @given(parsers.parse('the server lists the operation "{op_id}" as live'))
@@ -245,12 +236,12 @@ def minutes_pass(
     device alike, so the device's signatures stay inside the server's tolerance."""
     request.addfinalizer(lambda: fido_target.hooks.run("clock", offset_ms=0))
     fido_target.hooks.run("clock", offset_ms=minutes * 60_000)
-    _set_clock(fido, fido.keys.clock_offset + dt.timedelta(minutes=minutes))
+    fido.keys.set_clock_offset(fido.keys.clock_offset + dt.timedelta(minutes=minutes))
 
 
 @when("the FIDO device's clock is set right")
 def clock_right(fido: FidoSession) -> None:
-    _set_clock(fido, dt.timedelta())
+    fido.keys.set_clock_offset(dt.timedelta())
 
 
 @when(parsers.parse("the device signs with its own dispatch target {n:d} again"))

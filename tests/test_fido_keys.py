@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from harness.device.connect import connect
+from harness.device.emulator.device import EmulatedDevice
 from harness.device.identity import fixture_devices
+from harness.device.interface import CLOCK_CONTROL
 from harness.evidence import Evidence
 from harness.fido import checks, protocol
 from harness.fido.client import FidoClient
@@ -98,3 +100,24 @@ def test_the_features_pass_with_harness_held_keys_against_an_external_service(
     assert run.returncode == 0, run.output[-3000:]
     assert run.passed and not run.failed, sorted(run.failed)
     assert not any("[pty" in name or "[usb" in name for name in run.passed)
+
+
+class _ClocklessDevice(EmulatedDevice):
+    """An emulated device whose CAPS leave out clock control."""
+
+    @property
+    def capabilities(self) -> frozenset[str]:  # type: ignore[override]
+        return super().capabilities - {CLOCK_CONTROL}
+
+
+def test_without_clock_control_the_skew_is_added_to_the_time_the_device_reports(
+    service_url: str,
+) -> None:
+    device = _ClocklessDevice(FINGER)
+    keys = DeviceHeldKeys(device)
+    fido = _session(service_url, keys, Evidence())
+    keys.set_clock_offset(protocol.DEFAULT_TOLERANCE + dt.timedelta(seconds=5))
+    assert abs(device.now() - dt.datetime.now(dt.UTC)) < dt.timedelta(seconds=5)
+    checks.check_signature_expired(fido.get_credentials())
+    keys.restore()
+    assert fido.get_credentials().status == 200

@@ -12,6 +12,7 @@ import pytest
 from harness.fido import protocol
 from harness.fido.client import FidoClient
 from harness.fido.fixtures import fido_devices
+from harness.fido.keys import HarnessHeldKeys
 from harness.fido.session import FidoSession
 from harness.jose.jws import json_payload, peek
 from harness.servers.fido.embedded import embedded_fido, reference_service
@@ -161,3 +162,31 @@ def test_the_real_expired_refusal_is_the_same_challenge(
 def test_an_unknown_endpoint_cannot_be_scripted(service: FidoService) -> None:
     with pytest.raises(ValueError, match="no endpoint 'patch'"):
         service.script.answer_next("patch", Reply(403))
+
+
+def test_a_head_is_never_a_patch_and_two_signatures_are_refused() -> None:
+    """docs/errata.md: a HEAD with a signed body changes nothing; two Device-Signature headers
+    are 400, whichever comes first."""
+    service = reference_service()
+    device = fido_devices()["judy-phone"]
+    session_keys = HarnessHeldKeys()
+    with embedded_fido(service) as server, FidoClient(server.url) as client:
+        fido = FidoSession(client, device, device.target(), session_keys)
+        signature = fido.device_signature()
+        path = server.url + protocol.CREDENTIALS_PATH.format(device_id=device.device_id)
+        body = fido.signed(
+            {
+                "signingDispatchTargetId": device.target().id,
+                "requestId": "head-as-patch",
+                "creationTimeInEpochMillis": protocol.epoch_millis(session_keys.now()),
+                "operation": protocol.UPDATE,
+                "name": "renamed by a HEAD",
+            }
+        )
+        head = httpx.request("HEAD", path, content=body, headers={"Content-Type": protocol.JOSE})
+        assert head.status_code == 405
+        assert service.store.target(device.target().id).name == device.target().name
+        headers = [("Device-Signature", "garbage"), ("Device-Signature", signature)]
+        headers.append(("Accept", protocol.JOSE))
+        assert httpx.get(path, headers=headers).status_code == 400
+        assert httpx.get(path, headers=headers[1:]).status_code == 200

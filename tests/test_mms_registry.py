@@ -159,8 +159,8 @@ LISTED = f'[devices.cam]\n{CAM}deviceProviderId = "X"\n'
         ),
         (
             "lab.toml",
-            f'[provider]\ndeviceProviderId = "X"\n[devices.cam]\n{CAM.replace("Auth", "auth")}',
-            """[devices.cam] devicePurpose: 'auth' is not one of the spec's: give "Auth" or""",
+            f'[provider]\ndeviceProviderId = "X"\n[devices.cam]\n{CAM.replace("Auth", "Enrol")}',
+            """[devices.cam] devicePurpose: 'Enrol' is not one of the spec's: give "Auth" or""",
         ),
         (
             "lab.toml",
@@ -171,6 +171,11 @@ LISTED = f'[devices.cam]\n{CAM}deviceProviderId = "X"\n'
             "lab.toml",
             f'{LISTED}server = {{ whitelistValidDays = "30" }}\n',
             "[devices.cam] server.whitelistValidDays: '30' is not a number of days",
+        ),
+        (
+            "lab.toml",
+            f"{LISTED}server = {{ whitelistValidDays = nan }}\n",
+            "[devices.cam] server.whitelistValidDays: nan is not a number of days",
         ),
         (
             "lab.toml",
@@ -193,3 +198,11 @@ def test_every_mistake_of_a_whitelist_is_named_with_its_fix(
 def test_a_missing_whitelist_says_what_to_give(tmp_path: Path) -> None:
     with pytest.raises(LabFileError, match="no such file: give --whitelist the path of a JSON"):
         load_whitelist(tmp_path / "absent.toml")
+
+
+def test_a_purpose_in_any_case_is_read_as_the_specs(tmp_path: Path) -> None:
+    """docs/errata.md: a real MDS sends "REGISTRATION"."""
+    path = tmp_path / "lab.toml"
+    path.write_text(f"{LISTED.replace('Auth', 'REGISTRATION').replace('Face', 'FACE')}")
+    (device,) = load_whitelist(path)
+    assert (device.purpose, device.bio_type) == ("Registration", "Face")

@@ -5,7 +5,7 @@ Feature: A device's FIDO client when the Device Service refuses
   error="device_signature_expired", ...) a client may give up and report its clock, or set its
   clock from the answer's Date and try once more: either is accepted, looping is not.
 
-  @req:FIDO-DEV-REFUSED
+  @req:FIDO-DEV-REFUSED @erratum
   Scenario Outline: A rename refused with <status> leaves the client believing what it did
     Given the bench device's FIDO client acting for "carol-phone" with its dispatch target 1
     And the Device Service answers the next rename with <status>
@@ -18,7 +18,7 @@ Feature: A device's FIDO client when the Device Service refuses
       | 403    |
       | 422    |
 
-  @req:FIDO-DEV-EXPIRED @needs_device_clock
+  @req:FIDO-DEV-EXPIRED @needs_device_clock @erratum
   Scenario Outline: A client whose clock runs 10 minutes ahead does not loop on the expired challenge (told to <on_expired>)
     Given the bench device's FIDO client acting for "alice-phone" with its dispatch target 1
     And the FIDO device's clock runs 10 minutes ahead
@@ -31,7 +31,7 @@ Feature: A device's FIDO client when the Device Service refuses
       | report     |
       | resync     |
 
-  @req:FIDO-DEV-EXPIRED
+  @req:FIDO-DEV-EXPIRED @erratum
   Scenario Outline: A client that only ever gets the expired challenge gives up and reports its clock (told to <on_expired>)
     Given the bench device's FIDO client acting for "alice-phone" with its dispatch target 1
     And the Device Service answers every request with the expired challenge

@@ -30,8 +30,8 @@ from harness.pki import certs
 
 COMMAND_TIMEOUT = 5.0  # seconds a device gets to answer one command, unless the bench says
 BOOT_TIMEOUT = 10.0  # seconds a device gets to answer after a (re)boot, unless the bench says
-# FIDO_CALL makes HTTP requests: it gets this much longer than other commands, unless the
-# bench sets `fido_timeout`.
+# FIDO_CALL makes HTTP requests: it gets this much longer than other commands (unless a
+# FramedDevice is given its own `fido_timeout`).
 FIDO_CALL_MARGIN = 30.0
 
 

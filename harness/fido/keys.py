@@ -23,10 +23,6 @@ class PlaintextWithheld(Exception):
     """The bench device is sealed: it opens a JWE but never gives the plaintext back."""
 
 
-class ClockNotSettable(Exception):
-    """The bench device's clock cannot be moved (its CAPS leave out clock control)."""
-
-
 class TargetKeys(Protocol):
     """A FIDO device's dispatch-target keys and clock, wherever they are."""
 
@@ -76,14 +72,17 @@ class HarnessHeldKeys:
 
 class DeviceHeldKeys:
     """The bench device's dispatch targets: every signature made on the device, every JWE
-    opened there, every creationTimeInEpochMillis from its clock. `restore()` sets the clock
-    back where the scenario found it."""
+    opened there, every creationTimeInEpochMillis from its clock. A skew moves the device's own
+    clock; on a device without clock control, the harness adds it to the device's time (the
+    device still signs the stamp). `restore()` sets the clock back where the scenario found
+    it."""
 
     in_device = True
 
     def __init__(self, device: Device) -> None:
         self.device = device
         self._offset = dt.timedelta()
+        self._added = dt.timedelta()  # the skew added to a device clock the bench cannot set
 
     @staticmethod
     def holds_targets(device: Device) -> bool:
@@ -104,17 +103,19 @@ class DeviceHeldKeys:
             raise InvalidJwe(f"the plaintext the device opened is not JSON: {exc}") from exc
 
     def now(self) -> dt.datetime:
-        return self.device.now()
+        return self.device.now() + self._added
 
     @property
     def clock_offset(self) -> dt.timedelta:
         return self._offset
 
     def set_clock_offset(self, offset: dt.timedelta) -> None:
-        """Move the device's own clock (a real skew); ClockNotSettable without clock control."""
-        if CLOCK_CONTROL not in self.device.capabilities:
-            raise ClockNotSettable("the bench device's clock cannot be set (no clock control)")
-        self.device.set_clock_offset(offset)
+        """Move the device's own clock (a real skew), or, without clock control, add the
+        offset to the time the device reports."""
+        if CLOCK_CONTROL in self.device.capabilities:
+            self.device.set_clock_offset(offset)
+        else:
+            self._added = offset
         self._offset = offset
 
     def restore(self) -> None:

@@ -29,7 +29,9 @@ def is_jose(media_type: str | None) -> bool:
 
 
 def _normal(media_type: str) -> str:
-    return ";".join(p.strip().replace('"', "") for p in media_type.lower().split(";"))
+    """Lower case, no blanks or quotes, and no `q` weight (an Accept entry's preference)."""
+    parts = (p.strip().replace('"', "") for p in media_type.lower().split(";"))
+    return ";".join(p for p in parts if not p.startswith("q="))
 
 
 def epoch_millis(moment: dt.datetime) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -179,7 +180,9 @@ def fido_client_scenario(
         evidence,
         timeout=bench.timeouts.device_command,
         boot_timeout=bench.timeouts.device_boot,
-        fido_client_factory=bench.device.fido_client(),
+        fido_client_factory=functools.partial(
+            bench.device.fido_client(), timeout=bench.timeouts.http
+        ),
     )
     try:
         _require_client(opened.device, target)

@@ -399,6 +399,12 @@ def check_serial_number_sent(
 # --- what the SBI answers --------------------------------------------------------------------
 
 
+def discovered_serial(sbi: SbiClient, *, requirement: str | None = None) -> str:
+    """The serial number of the device the MDS's discovery lists first (its `deviceId`)."""
+    answer = _sbi(sbi.discover, "discovery", requirement)
+    return str(_member(answer, (0, "deviceId"), requirement))
+
+
 def device_status(sbi: SbiClient, *, requirement: str | None = None) -> Any:
     """The deviceStatus the MDS's discovery answers for its first device."""
     answer = _sbi(sbi.discover, "discovery", requirement)
@@ -421,9 +427,17 @@ def check_device_status(
 
 
 def sbi_signer(
-    sbi: SbiClient, trust: TrustStore, *, requirement: str | None = None
+    sbi: SbiClient,
+    trust: TrustStore,
+    *,
+    waits: MdsWaits | None = None,
+    requirement: str | None = None,
 ) -> x509.Certificate:
-    """The certificate the device signs its SBI device info with now (the info verified)."""
+    """The certificate the device signs its SBI device info with now (the info verified);
+    with `waits`, after waiting the settle time for a signed device info (an unregistered
+    device's is unsigned: docs/errata.md)."""
+    if waits is not None:
+        waits.until(lambda: _quietly(lambda: sbi_signer(sbi, trust, requirement=requirement)))
     answer = _sbi(sbi.device_info, "device info", requirement)
     token = _member(answer, (0, "deviceInfo"), requirement)
     return _verified(token, trust, "deviceInfo", requirement).signer
@@ -431,34 +445,32 @@ def sbi_signer(
 
 def check_signed_clock(
     sbi: SbiClient,
+    purpose: str,
     trust: TrustStore,
     now: dt.datetime,
     tolerance: dt.timedelta,
     *,
     requirement: str | None = None,
 ) -> None:
-    """The time the device signs into its digitalId (inside the SBI device info) is within
-    `tolerance` of `now`, the server's time: the device adopted it."""
-    answer = _sbi(sbi.device_info, "device info", requirement)
-    info = _verified(
-        _member(answer, (0, "deviceInfo"), requirement), trust, "deviceInfo", requirement
-    )
-    digital = _verified(
-        _member(info.payload, ("digitalId",), requirement), trust, "digitalId", requirement
-    )
-    stamped = _member(digital.payload, ("dateTime",), requirement)
+    """The time the device stamps a capture with ("Time as per the biometric device", signed
+    with its key) is within `tolerance` of `now`, the server's time: the device adopted it.
+    (Not the digitalId's dateTime: an L1 device's is signed with a key outside the device CA,
+    and it is the time the identity was issued: docs/errata.md.)"""
+    entry = capture(sbi, purpose, requirement=requirement)
+    data = _verified(_member(entry, ("data",), requirement), trust, "capture data", requirement)
+    stamped = _member(data.payload, ("timestamp",), requirement)
     try:
         moment = parse_iso(stamped)
     except ValueError as exc:
         raise Nonconformance(
-            f"the digitalId's dateTime is not ISO 8601 with a zone: {exc}",
+            f"the capture's timestamp is not ISO 8601 with a zone: {exc}",
             requirement=requirement,
             expected="ISO 8601 with a zone",
             seen=stamped,
         ) from None
     if abs(moment - now) > tolerance:
         raise Nonconformance(
-            f"the device signs the time {stamped}, {abs(moment - now)} from the server's",
+            f"the device stamps its capture {stamped}, {abs(moment - now)} from the server's time",
             requirement=requirement,
             expected=f"within {tolerance} of {now.isoformat()}",
             seen=stamped,
@@ -476,13 +488,7 @@ def check_device_info_signed_by(
     """The SBI's device info is a JWS that verifies and was signed with `signer` (waiting the
     settle time for an MDS that is still installing it)."""
 
-    def signed_by_now() -> bool:
-        try:
-            return sbi_signer(sbi, trust, requirement=requirement) == signer
-        except Nonconformance:
-            return False
-
-    waits.until(signed_by_now)
+    waits.until(lambda: _quietly(lambda: sbi_signer(sbi, trust)) == signer)
     answer = _sbi(sbi.device_info, "device info", requirement)
     verified = _verified(
         _member(answer, (0, "deviceInfo"), requirement), trust, "deviceInfo", requirement
@@ -550,6 +556,14 @@ def check_capture_refused(
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _quietly(read: Callable[[], T]) -> T | None:
+    """What `read` gives, or None while the MDS does not conform yet (a wait's probe)."""
+    try:
+        return read()
+    except Nonconformance:
+        return None
 
 
 def _sbi(call: Callable[[], T], what: str, requirement: str | None) -> T:

@@ -45,6 +45,7 @@ class DeviceScenario:
     waits: MdsWaits
     sbi: SbiClient | None = None
     required_purpose: str | None = None  # a scenario about one purpose skips on another
+    discovered_serial: str | None = None  # a vendor MDS's device, as its discovery names it
 
     @property
     def owns_device(self) -> bool:
@@ -59,10 +60,11 @@ class DeviceScenario:
 
     @property
     def serial_number(self) -> str:
-        """The device's serial number: as it reports it, or as the fixture it plays says."""
-        return (
-            self.device.identity.serial_number if self.owns_device else self.fixture.serial_number
-        )
+        """The device's serial number: as it reports it (a vendor MDS's device: as its SBI's
+        discovery does once the MDS started), else as the fixture it plays says."""
+        if self.owns_device:
+            return self.device.identity.serial_number
+        return self.discovered_serial or self.fixture.serial_number
 
     @property
     def trust(self) -> TrustStore:
@@ -77,12 +79,19 @@ class DeviceScenario:
         return self.sbi
 
     def start_mds(self) -> SbiClient:
-        """Start the MDS under test; the device's original certificate is the one its SBI
-        shows when the bench knew none."""
+        """Start the MDS under test. A vendor MDS's device is the one its discovery names; its
+        original certificate, unless it is the fixture the bench knows, is the one its signed
+        device info shows now."""
         self.sbi = self.mds.start()
+        if not self.owns_device:
+            self.discovered_serial = checks.discovered_serial(
+                self.sbi, requirement=self.requirement
+            )
+            if self.discovered_serial != self.fixture.serial_number:
+                self.original_certificate = None
         if self.original_certificate is None:
             self.original_certificate = checks.sbi_signer(
-                self.sbi, self.trust, requirement=self.requirement
+                self.sbi, self.trust, waits=self.waits, requirement=self.requirement
             )
         return self.sbi
 

@@ -36,7 +36,10 @@ def build_app(
             )
         if request.method == "DELETE":
             return _answer(service, "delete", received, lambda: service.delete(device_id, headers))
-        return _answer(service, "modify", received, lambda: _modify(service, received, raw))
+        if request.method == "PATCH":
+            return _answer(service, "modify", received, lambda: _modify(service, received, raw))
+        # a HEAD (which Starlette lets through for a GET route) is never taken for a PATCH
+        return Response(status_code=405, headers={"Allow": "GET, PATCH, DELETE"})
 
     async def oob_operations(request: Request) -> Response:
         received = _received(request, await request.body())
@@ -75,7 +78,13 @@ def _received(request: Request, raw: bytes) -> Received:
         device_id=request.path_params["device_id"],
         headers={k.lower(): v for k, v in request.headers.items()},
         body=raw[:MAX_BODY].decode("utf-8", "replace"),
+        repeated_signature=len(request.headers.getlist("device-signature")) > 1,
     )
+
+
+def _one_signature_only() -> Reply:
+    """Two Device-Signature headers: which one is the device's? Refused (docs/errata.md)."""
+    return Reply(400, {"Content-Type": "text/plain"}, "more than one Device-Signature header")
 
 
 def _modify(service: FidoService, received: Received, raw: bytes) -> Reply:
@@ -92,5 +101,7 @@ def _modify(service: FidoService, received: Received, raw: bytes) -> Reply:
 def _answer(
     service: FidoService, endpoint: str, received: Received, call: Callable[[], Reply]
 ) -> Response:
+    if received.repeated_signature:
+        call = _one_signature_only
     reply = service.serve(endpoint, received, call)
     return Response(reply.body or None, status_code=reply.status, headers=reply.headers)

@@ -66,6 +66,7 @@ class Received:
     device_id: str
     headers: dict[str, str]
     body: str = ""
+    repeated_signature: bool = False  # more than one Device-Signature header came
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
+import math
 import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -153,7 +154,7 @@ def _device_problems(name: str, entry: Any, provider: dict[str, Any]) -> list[st
             problems.append(f"{where} {key}: {fields[key]!r} is not a string")
     for key, allowed in (("devicePurpose", PURPOSES), ("bioType", BIO_TYPES)):
         value = fields.get(key)
-        if isinstance(value, str) and value and value not in allowed:
+        if isinstance(value, str) and value and _canonical(value, allowed) is None:
             choices = " or ".join(f'"{a}"' for a in allowed)
             problems.append(f"{where} {key}: {value!r} is not one of the spec's: give {choices}")
     server = entry.get("server", {})
@@ -164,7 +165,8 @@ def _device_problems(name: str, entry: Any, provider: dict[str, Any]) -> list[st
         problems.append(f"{where} server.whitelisted: {server['whitelisted']!r} is not a boolean")
     for key in ("whitelistValidDays", "keyExpiresInDays"):
         days = server.get(key)
-        if days is not None and (isinstance(days, bool) or not isinstance(days, int | float)):
+        number = isinstance(days, int | float) and not isinstance(days, bool)
+        if days is not None and not (number and math.isfinite(days)):
             problems.append(f"{where} server.{key}: {days!r} is not a number of days")
     code = server.get("deviceCodeUUID")
     if code is not None and (not isinstance(code, str) or not code):
@@ -173,6 +175,12 @@ def _device_problems(name: str, entry: Any, provider: dict[str, Any]) -> list[st
             "device was registered with, or leave it out for an unregistered device"
         )
     return problems
+
+
+def _canonical(value: str, allowed: tuple[str, ...]) -> str | None:
+    """The spec's spelling of `value`, compared without case (a real MDS sends "REGISTRATION":
+    docs/errata.md), or None when it is none of `allowed`."""
+    return next((a for a in allowed if a.casefold() == value.casefold()), None)
 
 
 def _identity(name: str, entry: dict[str, Any], provider: dict[str, Any]) -> DeviceIdentity:
@@ -184,9 +192,9 @@ def _identity(name: str, entry: dict[str, Any], provider: dict[str, Any]) -> Dev
         model_id=fields["modelID"],
         provider_id=fields["deviceProviderId"],
         make=fields.get("make", ""),
-        bio_type=fields["bioType"],
+        bio_type=_canonical(fields["bioType"], BIO_TYPES) or fields["bioType"],
         device_sub_type=fields.get("deviceSubType", ""),
-        purpose=fields["devicePurpose"],
+        purpose=_canonical(fields["devicePurpose"], PURPOSES) or fields["devicePurpose"],
         certification_level=fields.get("certificationLevel", ""),
         firmware=fields.get("firmware", ""),
         server={"whitelisted": True, **entry.get("server", {})},
