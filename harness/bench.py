@@ -394,6 +394,15 @@ class MdsBench:
         key="launch",
         check=settings.text,
     )
+    exact_error_codes: bool = setting(
+        False,
+        "require the SBI error numbers the scenarios name (the emulated MDS's) where a capture "
+        "is refused; default: any non-zero errorCode, the report says which",
+        option="--mds-exact-error-codes",
+        key="exact_error_codes",
+        check=settings.flag,
+        kind="flag",
+    )
     factory: str = setting(
         REFERENCE_MDS,
         "module:callable building the emulated MDS (the broken-variant tests use others)",

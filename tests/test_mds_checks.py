@@ -152,3 +152,25 @@ def test_device_checks() -> None:
     assert verdict.seen == device_checks.describe(held)
     device_checks.check_clock(device, NOW, dt.timedelta(seconds=3))  # type: ignore[arg-type]
     _verdict(device_checks.check_clock, device, NOW, dt.timedelta(seconds=2))
+
+
+@pytest.mark.parametrize(
+    ("entry", "exact", "given"),
+    [
+        ({"error": {"errorCode": "104"}}, True, "104"),
+        ({"data": "", "error": {"errorCode": "104"}}, True, "104"),  # MOSIP's own example
+        ({"data": "", "error": {"errorCode": "105"}}, False, "105"),  # another documented number
+    ],
+    ids=["pinned", "empty data", "another number"],
+)
+def test_a_refusal_passes_with_no_data_and_a_non_zero_code(
+    entry: dict, exact: bool, given: str
+) -> None:
+    answer = {"biometrics": [entry]}
+    assert checks.check_capture_refused(_Sbi(answer), "Auth", "104", exact=exact) == given
+
+
+def test_a_pinned_number_must_be_the_one_given() -> None:
+    answer = {"biometrics": [{"data": "", "error": {"errorCode": "105"}}]}
+    with pytest.raises(Nonconformance, match="capture answered"):
+        checks.check_capture_refused(_Sbi(answer), "Auth", "104", exact=True)

@@ -56,6 +56,7 @@ whitelist = "lab-devices.toml"
 [mds]
 sbi_url = "http://127.0.0.1:4501"
 launch = "vendor-mds --mms {mms_url}"
+exact_error_codes = true
 
 [timeouts]
 device_command_s = 1.5
@@ -130,6 +131,7 @@ def test_every_profile_key_reaches_the_bench_the_suite_builds(tmp_path: Path) ->
     assert bench.device.whitelist == tmp_path / "lab-devices.toml"
     assert bench.mds.sbi_url == "http://127.0.0.1:4501"
     assert bench.mds.launch == "vendor-mds --mms {mms_url}"
+    assert bench.mds.exact_error_codes is True
     timeouts = bench.timeouts
     assert (timeouts.device_command, timeouts.device_boot, timeouts.mds_start) == (1.5, 7, 9)
     assert (timeouts.http, timeouts.hook, timeouts.settle, timeouts.longest_wait) == (4, 11, 3, 20)

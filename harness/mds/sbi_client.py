@@ -12,9 +12,17 @@ class SbiClient:
     """Calls an MDS's SBI at `base_url` (e.g. http://127.0.0.1:4501) and records each exchange."""
 
     def __init__(
-        self, base_url: str, evidence: Evidence | None = None, timeout: float = HTTP_TIMEOUT
+        self,
+        base_url: str,
+        evidence: Evidence | None = None,
+        timeout: float = HTTP_TIMEOUT,
+        *,
+        bio_type: str,
     ):
+        """`bio_type`: the modality of the device behind it (MOSIP capture asks for Finger, Iris
+        or Face)."""
         self.base_url = base_url.rstrip("/")
+        self.bio_type = bio_type
         self.evidence = evidence or Evidence()
         self._http = recording_client(self.evidence, timeout)
 
@@ -37,7 +45,7 @@ class SbiClient:
             "specVersion": "0.9.5",
             "timeout": 10000,
             "transactionId": "bioharness",
-            "bio": [{"type": "Biometric Device", "count": 1}],
+            "bio": [{"type": self.bio_type, "count": 1}],
         }
         return self._call("RCAPTURE" if registration else "CAPTURE", "/capture", body)
 

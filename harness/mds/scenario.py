@@ -133,6 +133,7 @@ def device_scenario(
             launch=bench.mds.launch,
             start_timeout=bench.timeouts.mds_start,
             plays=fixture.name,
+            bio_type=opened.device.identity.bio_type if opened else fixture.bio_type,
         )
         cleanup.callback(mds.stop)
         known = mms.reference.device_certificates.get(fixture.serial_number, [])

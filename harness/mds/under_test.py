@@ -42,11 +42,13 @@ class MdsUnderTest:
         launch: str | None = None,
         start_timeout: float = START_TIMEOUT,
         plays: str = "",
+        *,
+        bio_type: str,
     ) -> None:
         self.device, self.config, self.evidence = device, config, evidence
         self.device_code, self.factory = device_code, factory
         self.sbi_url, self.launch, self.start_timeout = sbi_url, launch, start_timeout
-        self.plays = plays
+        self.plays, self.bio_type = plays, bio_type
         self.emulated: EmulatedMds | None = None
         self.sbi: SbiClient | None = None
         self._server: EmbeddedServer | None = None
@@ -66,7 +68,9 @@ class MdsUnderTest:
                 mms_url=self.config.mms_url, sbi_port=port or "", device=self.plays
             )
             self._process = subprocess.Popen(shlex.split(command))
-            self.sbi = SbiClient(self.sbi_url or "", self.evidence, self.config.http_timeout)
+            self.sbi = SbiClient(
+                self.sbi_url or "", self.evidence, self.config.http_timeout, bio_type=self.bio_type
+            )
             self._wait_for_sbi()
         else:
             if self.device is None:
@@ -74,7 +78,9 @@ class MdsUnderTest:
             self.emulated = self.factory(self.device, self.config, self.evidence, self.device_code)
             self.emulated.start()
             self._server = EmbeddedServer(self.emulated, build_app(self.emulated), "").start()
-            self.sbi = SbiClient(self._server.url, self.evidence, self.config.http_timeout)
+            self.sbi = SbiClient(
+                self._server.url, self.evidence, self.config.http_timeout, bio_type=self.bio_type
+            )
         return self.sbi
 
     def _wait_for_sbi(self) -> None:
