@@ -47,6 +47,11 @@ def scripted_snapshot(scripted_mms: MmsService, name: str, value: str) -> None:
     script.snapshot_answers = 1
 
 
+@given(parsers.parse('the MMS signs every answer with the mutation "{mutation}"'))
+def spoiled_answers(scripted_mms: MmsService, mutation: str) -> None:
+    scripted_mms.script.answer_mutation = mutation
+
+
 @given(parsers.parse("the MMS answers the next {api} with {code:d}"))
 def scripted_code(scripted_mms: MmsService, api: str, code: int) -> None:
     scripted_mms.script.forced_codes[api] = ResponseCode(code)

@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from harness.jose.jws import Signer
+from harness.jose.jws import Signer, json_payload, peek
 from harness.mds.service import EmulatedMds
 from harness.pki.material import fixture_pki
 from tests.variant import Expectation
@@ -77,6 +77,16 @@ class KeepsItsOwnClock(EmulatedMds):
         return None
 
 
+class ActsOnUnverifiedAnswers(EmulatedMds):
+    """Acts on an answer whose signature failed (reads its payload anyway)."""
+
+    def _answer(self, exchange: Any) -> dict[str, Any]:
+        if exchange.verified is None and exchange.answer_token:
+            payload = json_payload(peek(exchange.answer_token)[1])
+            return payload if isinstance(payload, dict) else {}
+        return super()._answer(exchange)
+
+
 never_refreshes = NeverRefreshes
 ignores_key_rotation = IgnoresKeyRotation
 captures_after_expiry = CapturesAfterExpiry
@@ -85,6 +95,7 @@ sends_timestamps_without_zone = SendsTimestampsWithoutZone
 signs_with_another_key = SignsWithAnotherKey
 fetches_certificate_every_time = FetchesCertificateEveryTime
 keeps_its_own_clock = KeepsItsOwnClock
+acts_on_unverified_answers = ActsOnUnverifiedAnswers
 
 
 # --- what the suite must say of each ---------------------------------------------------------
@@ -109,6 +120,10 @@ EXPECTED: dict[str, Expectation] = {
     "sends_timestamps_without_zone": ([(REQUESTS, None)], [(CERT_ONCE, None)]),
     "signs_with_another_key": ([(REQUESTS, None)], []),
     "fetches_certificate_every_time": ([(CERT_ONCE, None)], [(REQUESTS, None)]),
+    "acts_on_unverified_answers": (
+        [("An MDS acts on no <kind> answer", kind) for kind in ("forged", "unsigned", "untrusted")],
+        [(REQUESTS, None)],
+    ),
     "keeps_its_own_clock": (
         [("A device whose clock starts <amount> <unit> <direction> adopts the server time", None)],
         [(REQUESTS, None)],

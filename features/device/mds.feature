@@ -70,6 +70,22 @@ Feature: An MDS keeps its device in sync with the management server
     And 3 seconds pass
     Then a capture through the SBI is refused with error "104"
 
+  @req:DEV-ANSWER-TRUST
+  Scenario Outline: An MDS acts on no <kind> answer
+    Given the MMS signs every answer with the mutation "<mutation>"
+    And the bench device as "finger-auth"
+    When the MDS starts
+    And 2 seconds pass
+    Then the MMS received a msbDeviceSnapshot request
+    And the SBI reports the device "Not Ready"
+    And a capture through the SBI is refused with error "104"
+
+    Examples:
+      | kind      | mutation        |
+      | forged    | foreign key     |
+      | unsigned  | alg none        |
+      | untrusted | untrusted chain |
+
   @req:DEV-CLOCK @needs_device_clock
   Scenario Outline: A device whose clock starts <amount> <unit> <direction> adopts the server time
     Given the bench device as "finger-auth"

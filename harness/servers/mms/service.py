@@ -27,6 +27,7 @@ from cryptography.x509.oid import NameOID
 from harness.clock import Clock, iso
 from harness.device.identity import DeviceIdentity
 from harness.jose.jws import InvalidJws, VerifiedJws, peek, sign, verify, verify_with_key, x5c_chain
+from harness.jose.mutations import mutate
 from harness.mms import protocol
 from harness.mms.protocol import ResponseCode
 from harness.mms.requests import read_registration_request
@@ -65,12 +66,15 @@ class MmsScript:
     """What a scenario tells the reference MMS to answer next.
 
     `snapshot_overrides` are forced into the next `snapshot_answers` snapshot answers (-1: all);
-    `forced_codes` answer the next request of an API with a code, once.
+    `forced_codes` answer the next request of an API with a code, once; `answer_mutation` (a
+    named JWS mutation: "foreign key", "alg none", "untrusted chain") spoils every answer's
+    signature, so no MDS may act on it.
     """
 
     snapshot_overrides: dict[str, str] = field(default_factory=dict)
     snapshot_answers: int = 1
     forced_codes: dict[str, ResponseCode] = field(default_factory=dict)
+    answer_mutation: str | None = None
 
 
 class MmsError(Exception):
@@ -226,6 +230,8 @@ class MmsService(HookableService):
         return {f: request[f] for f in fields if f in request}
 
     def sign_answer(self, payload: dict[str, Any]) -> str:
+        if self.script.answer_mutation:
+            return mutate(self.script.answer_mutation, payload, self.material.signer)
         return sign(payload, self.material.signer)
 
     # --- device checks ---------------------------------------------------------------------
