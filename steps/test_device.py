@@ -47,6 +47,11 @@ def scripted_snapshot(scripted_mms: MmsService, name: str, value: str) -> None:
     script.snapshot_answers = 1
 
 
+@given(parsers.parse("the MMS writes the encryptionCertThumbprint in {encoding}"))
+def thumbprint_encoding(scripted_mms: MmsService, encoding: str) -> None:
+    scripted_mms.policy.thumbprint_encoding = encoding
+
+
 @given(parsers.parse('the MMS signs every answer with the mutation "{mutation}"'))
 def spoiled_answers(scripted_mms: MmsService, mutation: str) -> None:
     scripted_mms.script.answer_mutation = mutation

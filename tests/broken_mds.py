@@ -13,6 +13,8 @@ from typing import Any
 
 from harness.jose.jws import Signer, json_payload, peek
 from harness.mds.service import EmulatedMds
+from harness.mms.answers import certificate_field
+from harness.pki import certs
 from harness.pki.material import fixture_pki
 from tests.variant import Expectation
 
@@ -87,6 +89,21 @@ class ActsOnUnverifiedAnswers(EmulatedMds):
         return super()._answer(exchange)
 
 
+class ReadsHexThumbprintsOnly(EmulatedMds):
+    """Takes a thumbprint for its certificate's only as upper-case hex: any other encoding the
+    errata allow makes it fetch the certificate again on every snapshot."""
+
+    def refresh_encryption_cert(self, thumbprint: str) -> None:
+        if (
+            self.encryption_cert is not None
+            and certs.thumbprint(self.encryption_cert) == thumbprint
+        ):
+            return
+        answer = self._answer(self.session.encryption_cert())
+        if int(answer.get("responseCode", -1)) == 0:
+            self.encryption_cert, _ = certificate_field(answer, "encryptionCertData")
+
+
 never_refreshes = NeverRefreshes
 ignores_key_rotation = IgnoresKeyRotation
 captures_after_expiry = CapturesAfterExpiry
@@ -96,6 +113,7 @@ signs_with_another_key = SignsWithAnotherKey
 fetches_certificate_every_time = FetchesCertificateEveryTime
 keeps_its_own_clock = KeepsItsOwnClock
 acts_on_unverified_answers = ActsOnUnverifiedAnswers
+reads_hex_thumbprints_only = ReadsHexThumbprintsOnly
 
 
 # --- what the suite must say of each ---------------------------------------------------------
@@ -120,6 +138,13 @@ EXPECTED: dict[str, Expectation] = {
     "sends_timestamps_without_zone": ([(REQUESTS, None)], [(CERT_ONCE, None)]),
     "signs_with_another_key": ([(REQUESTS, None)], []),
     "fetches_certificate_every_time": ([(CERT_ONCE, None)], [(REQUESTS, None)]),
+    "reads_hex_thumbprints_only": (
+        [
+            ("An MDS reads the thumbprint in <encoding> and fetches the certificate once", e)
+            for e in ("lower-case hex", "base64url without padding", "base64")
+        ],
+        [(CERT_ONCE, None), (REQUESTS, None)],
+    ),
     "acts_on_unverified_answers": (
         [("An MDS acts on no <kind> answer", kind) for kind in ("forged", "unsigned", "untrusted")],
         [(REQUESTS, None)],

@@ -51,6 +51,21 @@ Feature: An MDS keeps its device in sync with the management server
     And the MDS has refreshed its snapshot 1 time
     Then the MMS received 2 msbEncryptionCert requests
 
+  @req:DEV-ENCRYPTION-CERT @erratum
+  Scenario Outline: An MDS reads the thumbprint in <encoding> and fetches the certificate once
+    Given the MMS grants snapshots valid for 2 seconds
+    And the MMS writes the encryptionCertThumbprint in <encoding>
+    And the bench device as "finger-auth"
+    When the MDS starts
+    And the MDS has refreshed its snapshot 2 times
+    Then the MMS received 1 msbEncryptionCert request
+
+    Examples:
+      | encoding                  |
+      | lower-case hex            |
+      | base64url without padding |
+      | base64                    |
+
   @req:DEV-ENCRYPTION-CERT
   Scenario: A Registration device never asks for the encryption certificate
     Given the MMS grants snapshots valid for 2 seconds

@@ -150,10 +150,10 @@ class EmulatedMds:
         self._answer(self.session.rotate_key())
 
     def refresh_encryption_cert(self, thumbprint: str) -> None:
-        """Fetch the encryption certificate only when the snapshot names another one."""
-        if (
-            self.encryption_cert is not None
-            and certs.thumbprint(self.encryption_cert) == thumbprint.upper()
+        """Fetch the encryption certificate only when the snapshot names another one (the
+        thumbprint in any encoding docs/errata.md accept)."""
+        if self.encryption_cert is not None and certs.is_thumbprint_of(
+            thumbprint, self.encryption_cert
         ):
             return
         answer = self._answer(self.session.encryption_cert())

@@ -8,17 +8,13 @@ the server's nonconformance, never a fault of the bench.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import re
 import uuid
 from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from jwcrypto.common import base64url_encode
 
 from harness.clock import parse_iso
 from harness.evidence import Evidence
@@ -355,26 +351,16 @@ def check_snapshot_validity(answer: dict[str, Any], now: dt.datetime) -> None:
         )
 
 
-def thumbprint_forms(cert: x509.Certificate, algorithm: str) -> dict[str, str]:
-    """The encodings docs/errata.md accept for a certificate thumbprint (digest over DER)."""
-    digest = hashlib.new(algorithm, cert.public_bytes(serialization.Encoding.DER)).digest()
-    return {
-        "hex": digest.hex(),
-        "base64url without padding": base64url_encode(digest),
-        "base64": base64.b64encode(digest).decode("ascii"),
-    }
-
-
 def check_thumbprint(answer: dict[str, Any], cert: x509.Certificate, algorithms: list[str]) -> str:
     """encryptionCertThumbprint is the certificate's digest under one of `algorithms`, as hex
     (any case), base64url without padding or base64; return which hash and encoding matched."""
     value = answer.get("encryptionCertThumbprint")
     tried: dict[str, dict[str, str]] = {}
     for algorithm in algorithms:
-        forms = tried[algorithm] = thumbprint_forms(cert, algorithm)
+        forms = tried[algorithm] = certs.thumbprint_forms(cert, algorithm)
         if not isinstance(value, str):
             continue
-        if value.lower() == forms["hex"]:
+        if value.lower() == forms["lower-case hex"]:
             case = "upper" if value.isupper() else "lower" if value.islower() else "mixed"
             return f"{algorithm} over DER as {case}-case hex"
         for encoding in ("base64url without padding", "base64"):

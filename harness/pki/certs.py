@@ -158,6 +158,28 @@ def thumbprint(cert: x509.Certificate, algorithm: str = "sha256") -> str:
     return hashlib.new(algorithm, der).hexdigest().upper()
 
 
+def thumbprint_forms(cert: x509.Certificate, algorithm: str = "sha256") -> dict[str, str]:
+    """The encodings docs/errata.md accept for a certificate thumbprint (digest over DER), by
+    name: lower-case hex (hex compares without case), unpadded base64url and base64."""
+    digest = hashlib.new(algorithm, cert.public_bytes(serialization.Encoding.DER)).digest()
+    return {
+        "lower-case hex": digest.hex(),
+        "base64url without padding": base64.urlsafe_b64encode(digest).decode().rstrip("="),
+        "base64": base64.b64encode(digest).decode("ascii"),
+    }
+
+
+def is_thumbprint_of(value: object, cert: x509.Certificate, algorithm: str = "sha256") -> bool:
+    """Whether `value` is the certificate's thumbprint in any encoding thumbprint_forms lists."""
+    if not isinstance(value, str):
+        return False
+    forms = thumbprint_forms(cert, algorithm)
+    return value.lower() == forms["lower-case hex"] or value.rstrip("=") in {
+        forms["base64url without padding"],
+        forms["base64"].rstrip("="),
+    }
+
+
 def same_public_key(a: object, b: object) -> bool:
     """True when two public keys are the same RSA key (a key of another kind never is)."""
     if not isinstance(a, rsa.RSAPublicKey) or not isinstance(b, rsa.RSAPublicKey):

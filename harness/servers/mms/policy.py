@@ -17,3 +17,6 @@ class MmsPolicy:
     download_url: str = "https://mds.bioharness.invalid/download/1.0.0"
     banner: str = "bioharness reference MMS"
     min_key_bits: int = 2048
+    # how the snapshot writes encryptionCertThumbprint: "upper-case hex" (as MOSIP) or another
+    # form harness.pki.certs.thumbprint_forms names (docs/errata.md accept them all)
+    thumbprint_encoding: str = "upper-case hex"

@@ -277,7 +277,7 @@ class MmsService(HookableService):
             "deviceServiceDownloadURL": policy.download_url,
             "mandatoryKeyRotation": _flag(expiry is None or expiry - now <= policy.rotation_window),
             "keyExpiryTimeStamp": iso(expiry) if expiry else "",
-            "encryptionCertThumbprint": certs.thumbprint(self.material.encryption_cert),
+            "encryptionCertThumbprint": self.encryption_cert_thumbprint(),
             "snapshotValidity": iso(now + policy.snapshot_validity),
             "bannerMessage": policy.banner,
         }
@@ -285,6 +285,13 @@ class MmsService(HookableService):
             answer.update(self.script.snapshot_overrides)
             self.script.snapshot_answers -= 1
         return answer
+
+    def encryption_cert_thumbprint(self) -> str:
+        """The current encryption certificate's thumbprint, encoded as the policy says."""
+        cert, encoding = self.material.encryption_cert, self.policy.thumbprint_encoding
+        if encoding == "upper-case hex":
+            return certs.thumbprint(cert)
+        return certs.thumbprint_forms(cert)[encoding]
 
     def encryption_cert(self, request: dict[str, Any], device: DeviceRecord) -> dict[str, Any]:
         if device.purpose == "Registration":
