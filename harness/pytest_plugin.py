@@ -241,7 +241,7 @@ def _skip_without_hooks(bench: Bench, item: pytest.Item) -> None:
 # --- parallel workers ------------------------------------------------------------------------
 
 # The step modules whose scenarios drive the bench device.
-DEVICE_MODULES = ("test_device.py", "test_fido_client.py", "test_fido.py")
+DEVICE_MODULES = ("test_device.py", "test_fido_client.py", "test_fido.py", "test_sbi.py")
 
 
 class OneWorkerPerDevice(LoadFileScheduling):

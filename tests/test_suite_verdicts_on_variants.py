@@ -18,6 +18,7 @@ from tests import (
     broken_fido_clients,
     broken_mds,
     broken_mms,
+    broken_sbi,
     conformant_fido,
     conformant_mms,
 )
@@ -67,6 +68,12 @@ SPECS = {
         module="steps/test_device.py",
         swap_option="--mds-factory=tests.{}_mds:",
         broken=broken_mds.EXPECTED,
+        fixed_options=("--device=pty",),
+    ),
+    "sbi": Variants(
+        module="steps/test_sbi.py",
+        swap_option="--mds-factory=tests.{}_sbi:",
+        broken=broken_sbi.EXPECTED,
         fixed_options=("--device=pty",),
     ),
     "fido_client": Variants(

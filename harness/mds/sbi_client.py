@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from harness.evidence import Evidence
 from harness.http_client import HTTP_TIMEOUT, recording_client
+
+
+def new_transaction_id() -> str:
+    """A capture transaction id as MOSIP allows: 4 to 50 letters, digits and hyphens."""
+    return f"bh-{uuid.uuid4()}"
 
 
 class SbiClient:
@@ -38,14 +44,26 @@ class SbiClient:
     def device_info(self) -> list[dict[str, Any]]:
         return self._call("MOSIPDINFO", "/info")
 
-    def capture(self, registration: bool = False) -> dict[str, Any]:
+    def capture(
+        self,
+        registration: bool = False,
+        *,
+        transaction_id: str | None = None,
+        previous_hash: str | None = None,
+    ) -> dict[str, Any]:
+        """CAPTURE (RCAPTURE for `registration`) of one biometric, under `transaction_id` (a
+        fresh one by default: MOSIP asks for "different IDs for every request"), chained to
+        `previous_hash` when given."""
+        bio: dict[str, Any] = {"type": self.bio_type, "count": 1}
+        if previous_hash is not None:
+            bio["previousHash"] = previous_hash
         body = {
             "env": "Developer",
             "purpose": "Registration" if registration else "Auth",
             "specVersion": "0.9.5",
             "timeout": 10000,
-            "transactionId": "bioharness",
-            "bio": [{"type": self.bio_type, "count": 1}],
+            "transactionId": transaction_id or new_transaction_id(),
+            "bio": [bio],
         }
         return self._call("RCAPTURE" if registration else "CAPTURE", "/capture", body)
 
