@@ -6,7 +6,6 @@ harness/device/checks.py (what the device holds); each names the scenario's requ
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import time
 
@@ -16,28 +15,19 @@ from pytest_bdd import given, parsers, scenarios, then, when
 
 from harness.bench import Bench
 from harness.device import checks as device_checks
-from harness.device.identity import fixture_devices
 from harness.device.interface import CLOCK_CONTROL
 from harness.evidence import Evidence
 from harness.mds import checks
-from harness.mds.scenario import DeviceScenario, device_scenario
+from harness.mds.scenario import DeviceScenario
 from harness.mms import protocol
-from harness.mms.protocol import ResponseCode
 from harness.pki.material import fixture_pki
-from harness.report.records import ENVIRONMENT
 from harness.servers.mms.service import MmsService
-from harness.targets import MmsTarget
 from harness.verdict import BenchFault
 
 scenarios("device")
 
 
 # --- Given -----------------------------------------------------------------------------------
-
-
-@given(parsers.parse("the MMS grants snapshots valid for {seconds:d} seconds"))
-def snapshot_validity(scripted_mms: MmsService, seconds: int) -> None:
-    scripted_mms.policy.snapshot_validity = dt.timedelta(seconds=seconds)
 
 
 @given(parsers.parse('the next snapshot answer says "{name}" is "{value}"'))
@@ -57,63 +47,6 @@ def spoiled_answers(scripted_mms: MmsService, mutation: str) -> None:
     scripted_mms.script.answer_mutation = mutation
 
 
-@given(parsers.parse("the MMS answers the next {api} with {code:d}"))
-def scripted_code(scripted_mms: MmsService, api: str, code: int) -> None:
-    scripted_mms.script.forced_codes[api] = ResponseCode(code)
-
-
-@given(parsers.parse("the bench device is a {purpose} device"))
-def bench_purpose(dev: DeviceScenario, purpose: str) -> None:
-    """A scenario about one purpose skips on a device of another: one the bench owns at once,
-    one a vendor MDS owns once its SBI says which it is (when the MDS starts)."""
-    dev.required_purpose = purpose
-    if dev.owns_device:
-        _skip_unless_purpose(dev, dev.device.identity.purpose)
-
-
-def _skip_unless_purpose(dev: DeviceScenario, actual: str) -> None:
-    wanted = dev.required_purpose
-    if wanted and actual.casefold() != wanted.casefold():
-        pytest.skip(f"needs a {wanted} device; the bench device's purpose is {actual}")
-
-
-@given(parsers.parse('the bench device as "{name}"'), target_fixture="dev")
-def bench_device(
-    name: str,
-    device_transport: str,
-    bench: Bench,
-    mms_target: MmsTarget,
-    scripted_mms: MmsService,
-    evidence: Evidence,
-    request: pytest.FixtureRequest,
-) -> DeviceScenario:
-    """Open the bench device and prepare (not start) the MDS under test against the reference
-    MMS, which `scripted_mms` has set back to its seeded state first."""
-    req = request.node.get_closest_marker("req")
-    scenario = contextlib.ExitStack()
-    request.addfinalizer(scenario.close)
-    dev = scenario.enter_context(
-        device_scenario(
-            bench,
-            device_transport,
-            fixture_devices()[name],
-            mms_target,
-            evidence,
-            requirement=req.args[0] if req else None,
-        )
-    )
-    if dev.owns_device:
-        info = dev.device.identity
-        request.node.user_properties.append(
-            (
-                ENVIRONMENT,
-                f"device.{device_transport}.{info.serial_number}="
-                f"{info.make} {info.model_id}, firmware {info.firmware}",
-            )
-        )
-    return dev
-
-
 @given(
     parsers.re(
         r"the biometric device's clock runs (?P<amount>\d+) (?P<unit>hours|minutes) "
@@ -130,19 +63,6 @@ def device_clock(dev: DeviceScenario, amount: str, unit: str, direction: str) ->
 
 
 # --- When ------------------------------------------------------------------------------------
-
-
-@when("the MDS starts")
-def mds_starts(dev: DeviceScenario, request: pytest.FixtureRequest) -> None:
-    if dev.mds.vendor and not dev.mds.launch:
-        pytest.skip("the bench cannot start the vendor MDS: give --mds-launch")
-    sbi = dev.start_mds()
-    discovered = sbi.discover()[0]
-    request.node.user_properties.append(
-        (ENVIRONMENT, f"mds.version={discovered.get('serviceVersion', '?')}")
-    )
-    if not dev.owns_device:
-        _skip_unless_purpose(dev, str(discovered.get("purpose", "?")))
 
 
 @when(

@@ -6,21 +6,13 @@ scenario's set-up is harness/mds/scenario.py's, as for the device features.
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
-
 import pytest
 from cryptography import x509
-from pytest_bdd import given, parsers, scenarios, then, when
+from pytest_bdd import parsers, scenarios, then, when
 
 from harness.bench import Bench
-from harness.device.identity import fixture_devices
-from harness.evidence import Evidence
 from harness.mds import checks, sbi_checks
-from harness.mds.scenario import DeviceScenario, device_scenario
-from harness.mms.protocol import ResponseCode
-from harness.servers.mms.service import MmsService
-from harness.targets import MmsTarget
+from harness.mds.scenario import DeviceScenario
 
 scenarios("sbi")
 
@@ -28,50 +20,7 @@ scenarios("sbi")
 # --- Given -----------------------------------------------------------------------------------
 
 
-@given(parsers.parse("the MMS grants snapshots valid for {seconds:d} seconds"))
-def snapshot_validity(scripted_mms: MmsService, seconds: int) -> None:
-    scripted_mms.policy.snapshot_validity = dt.timedelta(seconds=seconds)
-
-
-@given(parsers.parse("the MMS answers the next {api} with {code:d}"))
-def scripted_code(scripted_mms: MmsService, api: str, code: int) -> None:
-    scripted_mms.script.forced_codes[api] = ResponseCode(code)
-
-
-@given(parsers.parse('the bench device as "{name}"'), target_fixture="dev")
-def bench_device(
-    name: str,
-    device_transport: str,
-    bench: Bench,
-    mms_target: MmsTarget,
-    scripted_mms: MmsService,
-    evidence: Evidence,
-    request: pytest.FixtureRequest,
-) -> DeviceScenario:
-    """The device scenario's bench (device opened, reference MMS seeded, MDS prepared)."""
-    req = request.node.get_closest_marker("req")
-    scenario = contextlib.ExitStack()
-    request.addfinalizer(scenario.close)
-    return scenario.enter_context(
-        device_scenario(
-            bench,
-            device_transport,
-            fixture_devices()[name],
-            mms_target,
-            evidence,
-            requirement=req.args[0] if req else None,
-        )
-    )
-
-
 # --- When ------------------------------------------------------------------------------------
-
-
-@when("the MDS starts")
-def mds_starts(dev: DeviceScenario) -> None:
-    if dev.mds.vendor and not dev.mds.launch:
-        pytest.skip("the bench cannot start the vendor MDS: give --mds-launch")
-    dev.start_mds()
 
 
 @when("the device info's signing certificate is noted", target_fixture="noted")

@@ -26,7 +26,7 @@ from harness.jose.jws import (
     verify_with_key,
     x5c_chain,
 )
-from harness.mds.checks import _member, _quietly, _sbi, sbi_signer
+from harness.mds.checks import _member, _quietly, _sbi, _signed_by, sbi_signer
 from harness.mds.sbi_client import SbiClient, new_transaction_id
 from harness.mds.waits import MdsWaits
 from harness.pki.trust import TrustStore
@@ -526,18 +526,6 @@ def _unverified(token: Any, what: str, requirement: str | None) -> Any:
             expected="a compact JWS",
             seen=exc.reason,
         ) from None
-
-
-def _signed_by(
-    verified: VerifiedJws, signer: x509.Certificate, what: str, requirement: str | None
-) -> None:
-    if verified.signer != signer:
-        raise Nonconformance(
-            f"{what} is not signed with the device's current certificate",
-            requirement=requirement,
-            expected=describe(signer),
-            seen=describe(verified.signer),
-        )
 
 
 def _object(value: Any, what: str, requirement: str | None) -> dict[str, Any]:
