@@ -394,6 +394,16 @@ class MdsBench:
         key="launch",
         check=settings.text,
     )
+    vendor_root: Path | None = setting(
+        None,
+        "PEM anchor(s) of a vendor MDS's signing certificates: the embedded MMS trusts its "
+        "envelopes too (besides the fixture vendor root)",
+        option="--mds-vendor-root",
+        key="vendor_root",
+        check=settings.pem_file,
+        option_type=Path,
+        convert=Path,
+    )
     exact_error_codes: bool = setting(
         False,
         "require the SBI error numbers the scenarios name (the emulated MDS's) where a capture "
@@ -408,6 +418,10 @@ class MdsBench:
         "module:callable building the emulated MDS (the broken-variant tests use others)",
         option="--mds-factory",
     )
+
+    def vendor_anchors(self) -> list[x509.Certificate]:
+        """Trust anchors of a vendor MDS's envelopes, for the embedded MMS."""
+        return _load_pems(self.vendor_root, "--mds-vendor-root") if self.vendor_root else []
 
     def emulated(self) -> Callable[..., Any]:
         """The emulated MDS factory named by `factory`."""

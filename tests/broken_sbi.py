@@ -20,7 +20,7 @@ from harness.mds.sbi import SbiAnswers
 from harness.mds.service import EmulatedMds
 from harness.pki import certs
 from harness.pki.material import fixture_pki
-from tests.variant import Expectation
+from tests.variant import Expectation, mds_answering_with
 
 
 class _UnsignedInfo(SbiAnswers):
@@ -130,24 +130,15 @@ class NeverRotates(EmulatedMds):
         return None
 
 
-def _mds(answers: type[SbiAnswers]) -> type[EmulatedMds]:
-    """An EmulatedMds whose SBI answers with `answers`."""
-    return type(
-        answers.__name__.lstrip("_"),
-        (EmulatedMds,),
-        {"sbi_answers": answers, "__doc__": answers.__doc__},
-    )
-
-
-unsigned_device_info = _mds(_UnsignedInfo)
-device_info_signed_with_another_key = _mds(_InfoSignedWithAnotherKey)
-stale_digital_id = _mds(_StaleDigitalId)
-capture_timestamps_off = _mds(_TimestampsOff)
-reuses_capture_transaction_ids = _mds(_ReusedTransactionId)
-unchained_hash = _mds(_UnchainedHash)
-discovery_without_purpose = _mds(_DiscoveryWithoutPurpose)
-refuses_with_undocumented_code = _mds(_RefusesWithUndocumentedCode)
-backdated_after_rotation = _mds(_BackdatedAfterRotation)
+unsigned_device_info = mds_answering_with(_UnsignedInfo)
+device_info_signed_with_another_key = mds_answering_with(_InfoSignedWithAnotherKey)
+stale_digital_id = mds_answering_with(_StaleDigitalId)
+capture_timestamps_off = mds_answering_with(_TimestampsOff)
+reuses_capture_transaction_ids = mds_answering_with(_ReusedTransactionId)
+unchained_hash = mds_answering_with(_UnchainedHash)
+discovery_without_purpose = mds_answering_with(_DiscoveryWithoutPurpose)
+refuses_with_undocumented_code = mds_answering_with(_RefusesWithUndocumentedCode)
+backdated_after_rotation = mds_answering_with(_BackdatedAfterRotation)
 never_rotates = NeverRotates
 
 

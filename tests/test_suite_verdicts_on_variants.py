@@ -21,6 +21,7 @@ from tests import (
     broken_sbi,
     conformant_fido,
     conformant_mms,
+    conformant_sbi,
 )
 from tests.suite_runner import SuiteRun, run_suite
 from tests.variant import Expectation
@@ -74,6 +75,7 @@ SPECS = {
         module="steps/test_sbi.py",
         swap_option="--mds-factory=tests.{}_sbi:",
         broken=broken_sbi.EXPECTED,
+        conformant=conformant_sbi.VARIANTS,
         fixed_options=("--device=pty",),
     ),
     "fido_client": Variants(

@@ -1,7 +1,7 @@
 """A vendor bench, run for real: the MDS is a separate process that owns its device (the
 emulated MDS started through --mds-launch, `bioharness serve mds`), the suite gets no --device,
-and every device verdict comes from what the suite can observe: the requests the MDS sends to
-the reference MMS and the MDS's SBI answers. No scenario opens the device."""
+and every device and SBI verdict comes from what the suite can observe: the requests the MDS
+sends to the reference MMS and the MDS's SBI answers. No scenario opens the device."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_the_device_features_pass_through_a_vendor_mds_that_owns_its_device(
+def test_the_device_and_sbi_features_pass_through_a_vendor_mds_that_owns_its_device(
     tmp_path: Path,
 ) -> None:
     port = _free_port()
@@ -37,6 +37,7 @@ def test_the_device_features_pass_through_a_vendor_mds_that_owns_its_device(
         "steps/test_device.py",
         f"--mds-sbi-url=http://127.0.0.1:{port}",
         f"--mds-launch={launch}",
+        "steps/test_sbi.py",
     )
     assert run.returncode == 0, run.output[-3000:]
     assert run.passed and not run.failed, sorted(run.failed)

@@ -6,6 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from harness.mds.sbi import SbiAnswers
+from harness.mds.service import EmulatedMds
+
+
+def mds_answering_with(answers: type[SbiAnswers]) -> type[EmulatedMds]:
+    """An EmulatedMds whose SBI answers with `answers` (an SbiAnswers variant)."""
+    return type(
+        answers.__name__.lstrip("_"),
+        (EmulatedMds,),
+        {"sbi_answers": answers, "__doc__": answers.__doc__},
+    )
+
 
 def variant_factory(reference: Callable[..., Any], cls: type) -> Callable[..., Any]:
     """A factory like `reference` (db_path, clock, options such as tolerance) that builds `cls`

@@ -33,7 +33,7 @@ def reference_service(
     """A reference MMS (or a subclass) seeded with the fixture devices and knowing the
     certificate each was provisioned with, and with a lab's whitelisted `lab_devices` (one
     replaces a fixture device of its serial number); besides the fixture device CA it trusts
-    the `bench`'s real device anchors and `device_anchors`."""
+    the `bench`'s real device anchors and `device_anchors`, and a vendor MDS's root."""
     if bench and bench.device.whitelist:
         lab_devices = [*lab_devices, *load_whitelist(bench.device.whitelist)]
     listed = {d.serial_number for d in lab_devices}
@@ -41,7 +41,11 @@ def reference_service(
     pki = fixture_pki()
     anchors = [*(bench.device.extra_anchors() if bench else []), *device_anchors]
     return cls(
-        material=ServerMaterial.from_fixtures(pki, extra_device_anchors=anchors),
+        material=ServerMaterial.from_fixtures(
+            pki,
+            extra_device_anchors=anchors,
+            extra_vendor_anchors=bench.mds.vendor_anchors() if bench else [],
+        ),
         registry=DeviceRegistry(db_path),
         devices=[*fixtures, *lab_devices],
         clock=clock,

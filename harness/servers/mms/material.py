@@ -29,13 +29,15 @@ class ServerMaterial:
         cls,
         pki: FixturePki | None = None,
         extra_device_anchors: Sequence[x509.Certificate] = (),
+        extra_vendor_anchors: Sequence[x509.Certificate] = (),
     ) -> ServerMaterial:
         """The server side of the committed fixture PKI (see fixtures/pki/manifest.json); a
-        real device's certificates verify against `extra_device_anchors` too."""
+        real device's certificates verify against `extra_device_anchors` too, a vendor MDS's
+        envelopes against `extra_vendor_anchors`."""
         pki = pki or fixture_pki()
         return cls(
             signer=Signer(pki.key("mms-response-signing"), (pki.cert("mms-response-signing"),)),
-            vendor_trust=TrustStore([pki.cert("vendor-root-ca")]),
+            vendor_trust=TrustStore([pki.cert("vendor-root-ca"), *extra_vendor_anchors]),
             device_trust=TrustStore([pki.cert("server-root-ca"), *extra_device_anchors]),
             device_ca_cert=pki.cert("device-ca"),
             device_ca_key=pki.key("device-ca"),
