@@ -22,11 +22,10 @@ from harness.jose.jws import (
     VerifiedJws,
     json_payload,
     peek,
-    verify,
     verify_with_key,
     x5c_chain,
 )
-from harness.mds.checks import _member, _quietly, _sbi, _signed_by, sbi_signer
+from harness.mds.checks import _member, _quietly, _sbi, _signed_by, _verified, sbi_signer
 from harness.mds.sbi_client import SbiClient, new_transaction_id
 from harness.mds.waits import MdsWaits
 from harness.pki.trust import TrustStore
@@ -501,18 +500,6 @@ def _digital_id_signer(token: Any, what: str, requirement: str | None) -> x509.C
         ) from None
     check_digital_id_fields(payload, what, requirement=requirement)
     return signer
-
-
-def _verified(token: Any, trust: TrustStore, what: str, requirement: str | None) -> VerifiedJws:
-    try:
-        return verify(token, trust, dt.datetime.now(dt.UTC))
-    except InvalidJws as exc:
-        raise Nonconformance(
-            f"{what} does not verify: {exc}",
-            requirement=requirement,
-            expected="an RS256 JWS signed by the device key, x5c chained to the device trust",
-            seen=exc.reason,
-        ) from None
 
 
 def _unverified(token: Any, what: str, requirement: str | None) -> Any:
