@@ -26,8 +26,6 @@ class PlaintextWithheld(Exception):
 class TargetKeys(Protocol):
     """A FIDO device's dispatch-target keys and clock, wherever they are."""
 
-    in_device: bool  # True when the bench device holds the keys and keeps the clock
-
     def signer(self, target: DispatchTarget) -> Signer: ...
 
     def open(self, target: DispatchTarget, token: str) -> tuple[dict[str, Any], Any]:
@@ -44,8 +42,6 @@ class TargetKeys(Protocol):
 
 class HarnessHeldKeys:
     """The fixture keys, held by the harness, and a clock offset of the harness's own."""
-
-    in_device = False
 
     def __init__(self) -> None:
         self._clock = OffsetClock()
@@ -76,8 +72,6 @@ class DeviceHeldKeys:
     clock; on a device without clock control, the harness adds it to the device's time (the
     device still signs the stamp). `restore()` sets the clock back where the scenario found
     it."""
-
-    in_device = True
 
     def __init__(self, device: Device) -> None:
         self.device = device
