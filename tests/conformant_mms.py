@@ -155,9 +155,9 @@ class VerifiesTwoPartRotation(MmsService):
     docs/errata.md says: RS256 over the payload segment, with the certificate the device last
     authenticated with. Passes with --mms-allow-two-part-rotation."""
 
-    def reset(self) -> None:
+    def reset(self, seed: bool = True) -> None:
         self.authenticated_with: dict[str, x509.Certificate] = {}
-        super().reset()
+        super().reset(seed)
 
     def verify_request(self, token: str) -> dict[str, Any]:
         if token.count(".") != 1:

@@ -16,13 +16,8 @@ from harness.fido.keys import HarnessHeldKeys
 from harness.fido.session import FidoSession
 from harness.jose.jws import json_payload, peek
 from harness.servers.fido.embedded import embedded_fido, reference_service
-from harness.servers.fido.service import (
-    MAX_RECORDED,
-    FidoService,
-    Received,
-    Reply,
-    expired_challenge,
-)
+from harness.servers.fido.service import FidoService, Received, Reply, expired_challenge
+from harness.servers.recording import MAX_RECORDED
 from harness.servers.runner import EmbeddedServer
 
 

@@ -25,6 +25,7 @@ from harness.servers.fido.embedded import reference_service as reference_fido
 from harness.servers.mms.embedded import embedded_mms
 from harness.servers.mms.embedded import reference_service as reference_mms
 from harness.servers.mms.lab_files import LabFileError, load_device_trust, load_whitelist
+from harness.servers.mms.service import MmsService, RecordedRequest
 
 MMS_ONLY = ("device_trust", "whitelist", "profile")
 
@@ -56,7 +57,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--host, this machine's host name, localhost and 127.0.0.1)",
     )
     p.add_argument(
-        "--db", type=Path, help="SQLite file for the server's state (default: in memory)"
+        "--db",
+        type=Path,
+        help="mms, fido: SQLite file for the server's state, kept across restarts; a new or "
+        "empty file is seeded with the fixtures (default: in memory)",
+    )
+    p.add_argument(
+        "--reseed",
+        action="store_true",
+        help="mms, fido: replace what --db holds with the fixture state at start",
     )
     p.add_argument(
         "--test-hooks",
@@ -158,7 +167,9 @@ def handle(args: argparse.Namespace) -> int:
         db = str(args.db) if args.db else ":memory:"
         if args.what == "mms":
             server = embedded_mms(
-                reference_mms(db_path=db, lab_devices=lab_devices, device_anchors=anchors),
+                reference_mms(
+                    db_path=db, lab_devices=lab_devices, device_anchors=anchors, reseed=args.reseed
+                ),
                 host=args.host,
                 port=args.port,
                 tls=tls,
@@ -166,7 +177,8 @@ def handle(args: argparse.Namespace) -> int:
             )
         else:
             tolerance = dt.timedelta(seconds=args.tolerance)
-            service = reference_fido(db_path=db, bench=Bench(fido=FidoBench(tolerance=tolerance)))
+            bench = Bench(fido=FidoBench(tolerance=tolerance))
+            service = reference_fido(db_path=db, bench=bench, reseed=args.reseed)
             server = embedded_fido(
                 service,
                 host=args.host,
@@ -223,12 +235,26 @@ def _wait(stop: threading.Event, seconds: float | None) -> None:
         stop.set()
 
 
-def _print_requests(service, stop: threading.Event) -> None:
-    """Print each request the MMS receives: API, device, verdict."""
+def _print_requests(service: MmsService, stop: threading.Event) -> None:
+    """Print each request the MMS receives: API, device, verdict (what a client sent, escaped:
+    one request is one line, whatever its bytes)."""
     seen = 0
     while not stop.wait(0.2):
-        for record in service.recorded[seen:]:
-            serial = (record.payload or {}).get("serialNumber", "?")
-            verdict = record.problem or f"responseCode {record.response_code}"
-            print(f"{record.received_at:%H:%M:%S} {record.api} {serial}: {verdict}", flush=True)
-        seen = len(service.recorded)
+        for record in service.recorded_after(seen):
+            print(console_line(record), flush=True)
+            seen = record.number
+
+
+def console_line(record: RecordedRequest) -> str:
+    """The console line for one MMS request; what the client chose is escaped as printable
+    ASCII (no forged line, no terminal escape, no unencodable text)."""
+    serial = (record.payload or {}).get("serialNumber", "?")
+    verdict = record.problem or f"responseCode {record.response_code}"
+    told = " ".join(_printable(str(v)) for v in (record.api, serial))
+    return f"{record.received_at:%H:%M:%S} {told}: {_printable(verdict)}"
+
+
+def _printable(text: str, limit: int = 200) -> str:
+    escaped = text.encode("ascii", "backslashreplace").decode("ascii")
+    escaped = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in escaped)
+    return escaped if len(escaped) <= limit else escaped[:limit] + "..."

@@ -19,6 +19,7 @@ from jwcrypto import jwk, jws
 from jwcrypto.common import JWException, base64url_decode, base64url_encode
 from jwcrypto.jwa import JWA
 
+from harness import strict_json
 from harness.pki import certs
 from harness.pki.trust import TrustStore, UntrustedChain
 
@@ -30,6 +31,11 @@ _TWO_PART = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 # MIME-style line breaks a deployed MMS puts inside x5c entries (docs/errata.md: advisory).
 _LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 X5C_LINE_BREAKS = "x5c entry carries CR/LF line breaks (MIME style); RFC 7515 has none"
+# Header parameters that change how a JWS is read; neither specification uses one, so a token
+# carrying one cannot be read as meant (RFC 7515 4.1.11, RFC 7797).
+UNDERSTOOD_NOWHERE = ("crit", "b64")
+# Header parameters that point at a key for the verifier to fetch or take.
+KEY_REFERENCES = ("jku", "x5u", "jwk")
 
 
 @lru_cache(maxsize=256)
@@ -152,27 +158,49 @@ def x5c_certificates(header: dict[str, Any]) -> tuple[list[x509.Certificate], tu
     return chain, advisories
 
 
+def protected_header(token: str) -> dict[str, Any]:
+    """The protected header of a compact JWS, read before any JOSE library sees it: strict JSON
+    (strict_json), an object, and no extension this implementation does not understand
+    (RFC 7515 4.1.11: `crit`; RFC 7797's `b64`, which neither specification allows)."""
+    try:
+        header = strict_json.loads(base64url_decode(token.split(".", 1)[0]))
+    except ValueError as exc:  # not base64url, or JsonRejected
+        raise InvalidJws("malformed", f"protected header: {exc}") from exc
+    if not isinstance(header, dict):
+        raise InvalidJws("malformed", "protected header is not a JSON object")
+    for name in UNDERSTOOD_NOWHERE:
+        if name in header:
+            raise InvalidJws("malformed", f"header parameter {name!r} is not understood")
+    return header
+
+
 def peek(token: object) -> tuple[dict[str, Any], bytes, jws.JWS]:
     """Parse a compact JWS without verifying it: (protected header, payload bytes, parsed)."""
     if not isinstance(token, str) or not _COMPACT.fullmatch(token):
         raise InvalidJws("malformed", "not three base64url segments separated by dots")
+    header = protected_header(token)
     parsed = jws.JWS()
     try:
         parsed.deserialize(token)
     except (JWException, ValueError, TypeError) as exc:
         raise InvalidJws("malformed", f"not a compact JWS: {exc}") from exc
-    header = parsed.jose_header
-    if not isinstance(header, dict):
-        raise InvalidJws("malformed", "protected header is not a JSON object")
     return header, parsed.objects["payload"], parsed
 
 
+def refuse_key_references(header: dict[str, Any]) -> None:
+    """docs/errata.md: a request header that points at a key (`jku`, `x5u`, `jwk`) is refused,
+    never followed: InvalidJws(bad_signature)."""
+    named = [name for name in KEY_REFERENCES if name in header]
+    if named:
+        raise InvalidJws("bad_signature", f"header names a key by {named[0]!r}; none is fetched")
+
+
 def json_payload(raw: bytes) -> Any:
-    """A JWS payload parsed as JSON; InvalidJws(malformed) if it is not JSON."""
+    """A JWS payload parsed as strict JSON; InvalidJws(malformed) if it is not."""
     try:
-        return json.loads(raw)
-    except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deep
-        raise InvalidJws("malformed", f"payload is not JSON: {exc}") from exc
+        return strict_json.loads(raw)
+    except strict_json.JsonRejected as exc:
+        raise InvalidJws("malformed", f"payload: {exc}") from exc
 
 
 def _check_signature(parsed: jws.JWS, header: dict[str, Any], key: jwk.JWK, who: str) -> None:

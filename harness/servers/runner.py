@@ -1,7 +1,10 @@
-"""Serve an ASGI app with uvicorn on a loopback port from a background thread."""
+"""Serve an ASGI app with uvicorn on a loopback port from a background thread, bounded: every
+request must arrive within `REQUEST_TIMEOUT`, an idle connection is closed after
+`IDLE_TIMEOUT`, and past `MAX_CONNECTIONS` new requests are answered 503 (uvicorn's own limit)."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -9,6 +12,43 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+REQUEST_TIMEOUT = 10.0  # seconds a client has to send a whole request (headers and body)
+IDLE_TIMEOUT = 5  # seconds a kept-alive connection may wait for its next request
+MAX_CONNECTIONS = 500
+
+
+class DeadlineH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline on receiving each request: it closes a connection
+    that sends nothing, or sends headers or a body slowly (uvicorn alone only times out a
+    kept-alive connection that sends nothing at all)."""
+
+    _deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._start_deadline()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._start_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+        super().connection_lost(exc)
+
+    def _start_deadline(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+        self._deadline = self.loop.call_later(REQUEST_TIMEOUT, self._deadline_passed)
+
+    def _deadline_passed(self) -> None:
+        cycle = self.cycle
+        waiting = cycle is None or cycle.response_complete or cycle.more_body
+        if waiting and not self.transport.is_closing():
+            self.transport.close()
 
 
 class ServerThread:
@@ -34,6 +74,9 @@ class ServerThread:
             log_level="warning",
             access_log=False,
             lifespan="off",
+            http=DeadlineH11Protocol,
+            timeout_keep_alive=IDLE_TIMEOUT,
+            limit_concurrency=MAX_CONNECTIONS,
             ssl_certfile=str(tls[0]) if tls else None,
             ssl_keyfile=str(tls[1]) if tls else None,
         )

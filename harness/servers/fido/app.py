@@ -12,6 +12,7 @@ from starlette.routing import Route
 from harness.fido import protocol
 from harness.servers import test_hooks
 from harness.servers.fido.service import FidoService, Received, Reply
+from harness.servers.recording import clipped
 
 MAX_BODY = 1 << 20
 
@@ -70,14 +71,14 @@ def build_app(
 
 
 def _received(request: Request, raw: bytes) -> Received:
-    """The request as the service records it: its body as text (at most MAX_BODY bytes of it,
-    bytes that are not UTF-8 replaced)."""
+    """The request as the service records it: its body as text (clipped, bytes that are not
+    UTF-8 replaced)."""
     return Received(
         method=request.method,
         path=request.url.path,
         device_id=request.path_params["device_id"],
         headers={k.lower(): v for k, v in request.headers.items()},
-        body=raw[:MAX_BODY].decode("utf-8", "replace"),
+        body=clipped(raw[:MAX_BODY].decode("utf-8", "replace")),
         repeated_signature=len(request.headers.getlist("device-signature")) > 1,
     )
 

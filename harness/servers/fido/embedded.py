@@ -22,14 +22,17 @@ def reference_service(
     clock: Clock | None = None,
     cls: type = FidoService,
     bench: Bench | None = None,
+    reseed: bool = False,
 ) -> FidoService:
     """A reference Device Service (or a subclass) seeded with the fixture devices, accepting
-    the clock divergence of the `bench` (default: the spec's 5 minutes)."""
+    the clock divergence of the `bench` (default: the spec's 5 minutes). A store file that
+    holds devices keeps them unless `reseed`."""
     return cls(
         store=FidoStore(db_path),
         devices=list(fido_devices().values()),
         clock=clock,
         tolerance=bench.fido.tolerance if bench else protocol.DEFAULT_TOLERANCE,
+        reseed=reseed,
     )
 
 

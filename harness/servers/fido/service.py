@@ -5,8 +5,9 @@ signature (401), clock divergence (401 with WWW-Authenticate), device membership
 operation (400 / 422). A device id nobody knows is answered 403 (docs/errata.md: a 4xx).
 Only a real internal fault (e.g. the store down) gives 500.
 
-Every request is recorded (the last `MAX_RECORDED`) with the answer it got, and a scenario that
-grades a device's FIDO client can script the next answers of an endpoint (`FidoScript`).
+Every request is recorded (bounded: harness/servers/recording.py) with the answer it got, and a
+scenario that grades a device's FIDO client can script the next answers of an endpoint
+(`FidoScript`). A request's changes to the store are one transaction.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,15 +23,15 @@ from harness.clock import Clock
 from harness.fido import protocol
 from harness.fido.fixtures import FidoDevice
 from harness.jose.jwe import encrypt
-from harness.jose.jws import InvalidJws, json_payload, peek, verify_with_key
+from harness.jose.jws import InvalidJws, json_payload, peek, refuse_key_references, verify_with_key
 from harness.servers.fido.store import FidoStore, TargetRecord
+from harness.servers.recording import Recording
 from harness.servers.test_hooks import HookableService
 
 log = logging.getLogger(__name__)
 
 # The endpoints, by the name of the method that serves each.
 ENDPOINTS = ("get_credentials", "get_oob_operations", "modify", "delete")
-MAX_RECORDED = 1000  # the recording keeps the last this many requests
 
 
 @dataclass
@@ -129,53 +129,54 @@ class FidoService(HookableService):
         devices: list[FidoDevice],
         clock: Clock | None = None,
         tolerance: dt.timedelta = protocol.DEFAULT_TOLERANCE,
+        reseed: bool = False,
     ) -> None:
         self.store = store
         self.devices = devices
         super().__init__(clock)
         self.tolerance = tolerance
-        self._lock = threading.Lock()  # the recording and the script, shared with the server
-        self._recorded: deque[RecordedRequest] = deque(maxlen=MAX_RECORDED)
-        self._received = 0
+        self._lock = threading.Lock()  # the script, shared with the server
+        self._recording: Recording[RecordedRequest] = Recording()
         self.script = FidoScript()
-        self.reset()
+        # A store that holds devices keeps them (a lab's changes survive a restart).
+        self.reset(seed=reseed or self.store.is_empty("devices"))
 
-    def reset(self) -> None:
-        """Back to the seeded fixture state: faults, script and recording cleared."""
+    def reset(self, seed: bool = True) -> None:
+        """Faults, script and recording cleared; with `seed`, the store back to the seeded
+        fixture state."""
         super().reset()
+        self._recording.clear()
         with self._lock:
-            self._recorded.clear()
             self.script = FidoScript()
         self.store.available = True
-        self.store.seed(self.devices, self.clock.now())
+        if seed:
+            self.store.seed(self.devices, self.clock.now())
 
     @property
     def recorded(self) -> list[RecordedRequest]:
-        """The requests received since the last reset (at most the last MAX_RECORDED), in the
-        order they were answered."""
-        with self._lock:
-            return list(self._recorded)
+        """The requests received since the last reset (the last recording.MAX_RECORDED), in
+        the order they were answered."""
+        return self._recording.all()
 
     def serve(self, endpoint: str, request: Received, call: Callable[[], Reply]) -> Reply:
         """Answer one request to `endpoint`: with the scripted reply when a scenario gave one,
         else with `call()` (a Refusal is its reply, any other exception a 500); record both."""
         received_at = self.clock.now()
         with self._lock:
-            self._received += 1
-            number = self._received
             scripted = self.script.take(endpoint)
         reply = scripted if scripted is not None else self._answer(call)
-        record = RecordedRequest(
-            number, endpoint, request, received_at, reply, scripted is not None
+        self._recording.add(
+            lambda n: RecordedRequest(
+                n, endpoint, request, received_at, reply, scripted is not None
+            )
         )
-        with self._lock:
-            self._recorded.append(record)
         return reply
 
     def _answer(self, call: Callable[[], Reply]) -> Reply:
         try:
             self.take_fault()
-            return call()
+            with self.store.transaction():  # one request, one commit
+                return call()
         except Refusal as refusal:
             return refusal.reply
         except Exception:  # a real internal fault: the spec's 500, never a traceback to the client
@@ -237,7 +238,8 @@ class FidoService(HookableService):
         if not token:
             raise Refusal(400, "no JWS")
         try:
-            payload = json_payload(peek(token)[1])
+            header, raw, _ = peek(token)
+            payload = json_payload(raw)
         except InvalidJws as exc:
             raise Refusal(400, str(exc)) from exc
         self.validate_payload_fields(payload, id_field)
@@ -245,6 +247,7 @@ class FidoService(HookableService):
         if target is None:
             raise Refusal(401, f"unknown dispatch target {payload[id_field]!r}")
         try:
+            refuse_key_references(header)
             verify_with_key(token, target.signature_key)
         except InvalidJws as exc:
             raise Refusal(401, str(exc)) from exc

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from harness import strict_json
 from harness.servers import test_hooks
 from harness.servers.mms.service import MmsService
 
@@ -25,9 +24,9 @@ def build_app(service: MmsService, path: str = PATH, with_test_hooks: bool = Fal
         if len(raw) > MAX_BODY:
             return JSONResponse({"error": f"body over {MAX_BODY} bytes"}, status_code=413)
         try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            return JSONResponse({"error": "body is not JSON"}, status_code=400)
+            body = strict_json.loads(raw)
+        except strict_json.JsonRejected as exc:
+            return JSONResponse({"error": f"body: {exc}"}, status_code=400)
         status, answer = service.handle(body)
         return JSONResponse(answer, status_code=status)
 

@@ -29,11 +29,13 @@ def reference_service(
     bench: Bench | None = None,
     lab_devices: Sequence[DeviceIdentity] = (),
     device_anchors: Sequence[x509.Certificate] = (),
+    reseed: bool = False,
 ) -> MmsService:
     """A reference MMS (or a subclass) seeded with the fixture devices and knowing the
     certificate each was provisioned with, and with a lab's whitelisted `lab_devices` (one
     replaces a fixture device of its serial number); besides the fixture device CA it trusts
-    the `bench`'s real device anchors and `device_anchors`, and a vendor MDS's root."""
+    the `bench`'s real device anchors and `device_anchors`, and a vendor MDS's root. A
+    registry file that holds devices keeps them unless `reseed`."""
     if bench and bench.device.whitelist:
         lab_devices = [*lab_devices, *load_whitelist(bench.device.whitelist)]
     listed = {d.serial_number for d in lab_devices}
@@ -50,6 +52,7 @@ def reference_service(
         devices=[*fixtures, *lab_devices],
         clock=clock,
         device_certificates={d.serial_number: [pki.cert(d.pki)] for d in fixtures},
+        reseed=reseed,
     )
 
 

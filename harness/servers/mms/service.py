@@ -26,7 +26,16 @@ from cryptography.x509.oid import NameOID
 
 from harness.clock import Clock, iso
 from harness.device.identity import DeviceIdentity
-from harness.jose.jws import InvalidJws, VerifiedJws, peek, sign, verify, verify_with_key, x5c_chain
+from harness.jose.jws import (
+    InvalidJws,
+    VerifiedJws,
+    peek,
+    refuse_key_references,
+    sign,
+    verify,
+    verify_with_key,
+    x5c_chain,
+)
 from harness.jose.mutations import mutate
 from harness.mms import protocol
 from harness.mms.protocol import ResponseCode
@@ -35,6 +44,7 @@ from harness.pki import certs
 from harness.servers.mms.material import ServerMaterial
 from harness.servers.mms.policy import MmsPolicy
 from harness.servers.mms.registry import DeviceRecord, DeviceRegistry
+from harness.servers.recording import MAX_TEXT, Recording, clipped
 from harness.servers.sqlite import StoreUnavailable
 from harness.servers.test_hooks import HookableService
 
@@ -49,8 +59,11 @@ UNVERIFIED_CODES = {
 
 @dataclass
 class RecordedRequest:
-    """One request as the server received it: decoded, verified or not, and how it answered."""
+    """One request as the server received it: decoded, verified or not, and how it answered;
+    `number` counts the requests since the server started; a token over recording.MAX_TEXT is
+    kept clipped, its header not decoded."""
 
+    number: int
     api: str
     received_at: dt.datetime
     token: str
@@ -119,6 +132,7 @@ class MmsService(HookableService):
         policy: MmsPolicy | None = None,
         clock: Clock | None = None,
         device_certificates: dict[str, list[x509.Certificate]] | None = None,
+        reseed: bool = False,
     ) -> None:
         self.initial_material = material
         self.registry = registry
@@ -126,18 +140,31 @@ class MmsService(HookableService):
         # The certificates each device was provisioned with, by serial number.
         self.device_certificates = device_certificates or {}
         self.initial_policy = policy or MmsPolicy()
+        self._recording: Recording[RecordedRequest] = Recording()
         super().__init__(clock)
-        self.reset()
+        # A registry that holds devices keeps them (a lab's registrations survive a restart).
+        self.reset(seed=reseed or self.registry.is_empty("devices"))
 
-    def reset(self) -> None:
-        """Back to the seeded state of the fixture devices: faults, script, records cleared."""
+    def reset(self, seed: bool = True) -> None:
+        """Faults, script and records cleared; with `seed`, the registry back to the seeded
+        state of the fixture devices."""
         super().reset()
         self.material = self.initial_material
         self.policy = dataclasses.replace(self.initial_policy)
         self.script = MmsScript()
-        self.recorded: list[RecordedRequest] = []
+        self._recording.clear()
         self.registry.available = True
-        self.registry.seed(self.devices, self.clock.now())
+        if seed:
+            self.registry.seed(self.devices, self.clock.now())
+
+    @property
+    def recorded(self) -> list[RecordedRequest]:
+        """The requests received since the last reset (the last recording.MAX_RECORDED)."""
+        return self._recording.all()
+
+    def recorded_after(self, number: int) -> list[RecordedRequest]:
+        """The requests kept that came after request `number`."""
+        return [r for _, r in self._recording.after(number)]
 
     def change_encryption_cert(self, cert: x509.Certificate) -> None:
         """From now on hand out (and report the thumbprint of) another encryption certificate."""
@@ -160,9 +187,11 @@ class MmsService(HookableService):
     def answer(self, api: str, token: str) -> dict[str, Any]:
         """The answer payload for one envelope (never raises)."""
         request: dict[str, Any] = {}
-        record = RecordedRequest(api, self.clock.now(), token, None, None, None)
-        self.recorded.append(record)
-        record.header = _header(token)
+        received_at = self.clock.now()
+        record = self._recording.add(
+            lambda n: RecordedRequest(n, api, received_at, clipped(token), None, None, None)
+        )
+        record.header = _header(token) if len(token) <= MAX_TEXT else None
         try:
             record.payload = request = self.verify_request(token)
             self.take_fault()
@@ -170,8 +199,9 @@ class MmsService(HookableService):
                 raise MmsError(ResponseCode.UNABLE_TO_GENERATE_RESPONSE, f"unknown API {api!r}")
             if api in self.script.forced_codes:
                 raise MmsError(self.script.forced_codes.pop(api), "scripted by the scenario")
-            device = self.validate_device(request)
-            fields = getattr(self, _HANDLERS[api])(request, device)
+            with self.registry.transaction():  # one request, one commit
+                device = self.validate_device(request)
+                fields = getattr(self, _HANDLERS[api])(request, device)
             code, detail = ResponseCode.SUCCESS, ""
         except InvalidJws as exc:
             record.problem = f"{exc.reason}: {exc.detail}"
@@ -203,6 +233,7 @@ class MmsService(HookableService):
                     ResponseCode.INVALID_DEVICE, "MDS certificate outside its validity"
                 ) from exc
             raise
+        refuse_key_references(verified.header)
         if not isinstance(verified.payload, dict):
             raise InvalidJws("malformed", "payload is not a JSON object")
         return verified.payload
