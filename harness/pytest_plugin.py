@@ -20,6 +20,7 @@ from harness.evidence import Evidence, Item
 from harness.fido.client import FidoClient
 from harness.fido.keys import DeviceHeldKeys, HarnessHeldKeys, TargetKeys
 from harness.hooks import HOOK_NAMES, LabHooks
+from harness.hostile.canary import Canary, address_towards
 from harness.mds.scenario import VENDOR_MDS
 from harness.mms.client import MmsClient
 from harness.report.catalogue import checks_any
@@ -103,6 +104,14 @@ def fido_client(fido_target: FidoTarget, bench: Bench, evidence: Evidence) -> It
         yield client
 
 
+@pytest.fixture(scope="session")
+def canary(bench: Bench) -> Iterator[Canary]:
+    """The listener whose URL hostile tokens name in headers no server may follow, on the
+    address this machine reaches the targets from."""
+    with Canary(address_towards(bench.mms.url or bench.fido.url or "http://127.0.0.1")) as c:
+        yield c
+
+
 @pytest.fixture
 def scripted_mms(mms_target: MmsTarget) -> MmsService:
     """The embedded reference MMS, back in its seeded state, for a device scenario to script."""
@@ -168,7 +177,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     runs once and opens nothing."""
     bench = bench_of(metafunc.config)
     definition = metafunc.definition
-    fido_in_loop = definition.get_closest_marker("fido") and bench.fido.device_in_the_loop
+    fido_in_loop = (
+        definition.get_closest_marker("fido")
+        and not definition.get_closest_marker("hostile")  # attacks use the harness's keys
+        and bench.fido.device_in_the_loop
+    )
     if definition.get_closest_marker("device") is None and not fido_in_loop:
         return
     transports: list = list(bench.device.transports)

@@ -2,8 +2,9 @@
 
 RFC 8259 text in UTF-8, nested at most `MAX_DEPTH` deep, no member name twice in an object
 (RFC 7515 demands it of JOSE headers; a payload that says two things is refused as well), no
-`NaN` / `Infinity` (not JSON), and no lone UTF-16 surrogate escape (text that cannot be stored,
-logged or answered as UTF-8). Anything else is `JsonRejected`, never a RecursionError.
+`NaN` / `Infinity` (not JSON) nor a number too large for a double, and no lone UTF-16
+surrogate escape (text that cannot be stored, logged or answered as UTF-8). Anything else is
+`JsonRejected`, never a RecursionError.
 """
 
 from __future__ import annotations
@@ -20,6 +21,13 @@ class JsonRejected(ValueError):
 
 def _no_constants(name: str) -> Any:
     raise JsonRejected(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise JsonRejected(f"the number {text[:40]} is too large for a double")
+    return value
 
 
 def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -67,7 +75,12 @@ def loads(data: bytes | str) -> Any:
         except UnicodeDecodeError as exc:
             raise JsonRejected(f"not UTF-8 at byte {exc.start}") from None
     try:
-        value = json.loads(data, parse_constant=_no_constants, object_pairs_hook=_unique_members)
+        value = json.loads(
+            data,
+            parse_constant=_no_constants,
+            parse_float=_finite,
+            object_pairs_hook=_unique_members,
+        )
     except RecursionError:
         raise JsonRejected(f"nested deeper than {MAX_DEPTH} levels") from None
     except JsonRejected:

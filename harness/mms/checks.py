@@ -18,6 +18,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 
 from harness.clock import parse_iso
 from harness.evidence import Evidence
+from harness.hostile.outcome import REFUSED, check_no_server_error
 from harness.mms import protocol
 from harness.mms.answers import (
     certificate_field,
@@ -464,3 +465,22 @@ def check_codes_differ(assigned: str, other: str, other_device: str) -> None:
             expected=f"a code other than {other_device}'s",
             seen=assigned,
         )
+
+
+def check_hostile_answer(
+    exchange: MmsExchange, outcome: str, requirement: str, evidence: Evidence
+) -> bool:
+    """A hostile request's answer: never a server error; `refused`: an HTTP 4xx, or a signed
+    answer with a non-zero code that tells nothing of the device; `tolerated`: a 4xx or any
+    signed answer (the report says which). True when the request was served (code 0)."""
+    check_no_server_error(exchange.status, exchange.api, requirement)
+    if 400 <= exchange.status < 500:
+        evidence.add("refused over HTTP", str(exchange.status))
+        return False
+    check_envelope(exchange)
+    if outcome == REFUSED:
+        code = check_refused(exchange, evidence)
+    else:
+        code = response_code(exchange.answer, evidence)
+    evidence.add("response code", str(code))
+    return code == 0

@@ -116,14 +116,31 @@ class MmsSession:
         else:
             self.part_signers[part] = lambda payload: sign(payload, signer)
 
+    def payload(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The request payload with the API's `extra` fields and the overrides applied."""
+        payload = {**base_payload(self.device, self.mds, self.device_code), **(extra or {})}
+        for name, value in self.overrides.items():
+            payload[name] = value(payload.get(name)) if callable(value) else value
+        return {k: v for k, v in payload.items() if v is not LEFT_OUT}
+
+    def payload_of(
+        self, api: str, csr: x509.CertificateSigningRequest | None = None
+    ) -> dict[str, Any]:
+        """The payload the device would sign for `api` now (a rotation's carries `csr`, or a
+        CSR of a new key)."""
+        if api == protocol.KEY_ROTATION:
+            self.csr = csr or self.device.create_csr(self.csr_bits)
+            return self.payload(rotation_fields(self.csr))
+        if api == protocol.REGISTRATION:
+            fields = registration_fields(self.device, self.digital_id_overrides, self.part_signers)
+            return self.payload(fields)
+        return self.payload()
+
     def request(
         self, api: str, extra: dict[str, Any] | None = None, mutation: str | None = None
     ) -> MmsExchange:
         """Send one request of `api` with the current knobs (`mutation` for this one only)."""
-        payload = {**base_payload(self.device, self.mds, self.device_code), **(extra or {})}
-        for name, value in self.overrides.items():
-            payload[name] = value(payload.get(name)) if callable(value) else value
-        payload = {k: v for k, v in payload.items() if v is not LEFT_OUT}
+        payload = self.payload(extra)
         signed = self.payload_shape(payload) if self.payload_shape else payload
         exchange = self.client.send(
             api,

@@ -64,7 +64,13 @@ class FidoStore(SqliteStore):
         super().__init__(path, SCHEMA)
 
     def seed(self, devices: Iterable[FidoDevice], now: dt.datetime) -> None:
-        """Replace all content with the fixture devices; OOB times are relative to `now`."""
+        """Replace all content with the fixture devices; OOB times are relative to `now`. One
+        transaction: a crash (or an error) midway leaves the content as it was, never half the
+        fixtures in a file that a restart would then keep."""
+        with self.transaction():
+            self._seed(devices, now)
+
+    def _seed(self, devices: Iterable[FidoDevice], now: dt.datetime) -> None:
         self._run("DELETE FROM devices")
         for d in devices:
             self._run("INSERT INTO devices VALUES (?, ?)", (d.device_id, d.user))

@@ -96,11 +96,14 @@ class DeviceRegistry(SqliteStore):
         super().__init__(path, SCHEMA)
 
     def seed(self, devices: Iterable[DeviceIdentity], now: dt.datetime) -> None:
-        """Replace all content with the server state the fixture devices describe."""
-        self._run("DELETE FROM certificates")
-        self._run("DELETE FROM devices")
-        for d in devices:
-            self.enroll(fixture_record(d, now), now)
+        """Replace all content with the server state the fixture devices describe. One
+        transaction: a crash (or an error) midway leaves the content as it was, never half the
+        fixtures in a file that a restart would then keep."""
+        with self.transaction():
+            self._run("DELETE FROM certificates")
+            self._run("DELETE FROM devices")
+            for d in devices:
+                self.enroll(fixture_record(d, now), now)
 
     def enroll(self, record: DeviceRecord, now: dt.datetime) -> None:
         """Add or replace one device; one with a device code counts as registered at `now`."""
