@@ -9,7 +9,7 @@ REPORTS := reports
 # ARGS="--req 'DEV-*' -- --mms-url https://mms.lab/mms/MSBDeviceRequest/"
 ARGS ?=
 
-.PHONY: run test unit lint format pki perf bench report-tools clean
+.PHONY: run test unit fuzz lint format pki perf bench report-tools clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ test: lint unit run
 
 unit: $(STAMP) $(ALLURE)
 	$(PY) -m pytest tests
+
+## fuzz: the reference servers fuzzed with hypothesis's "fuzz" profile (5000 examples a property,
+## a new seed each run); `make unit` runs the same properties with the reproducible "ci" profile
+fuzz: $(STAMP)
+	BIOHARNESS_FUZZ_PROFILE=fuzz $(PY) -m pytest tests/test_fuzz_servers.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import signal
 import socket
 import sys
 import tempfile
@@ -129,6 +130,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     stop = threading.Event()
+    # SIGTERM (a service manager, `kill`) stops as Ctrl-C does: servers and stores closed
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     if args.what != "mms" and any(getattr(args, o) for o in MMS_ONLY):
         print(
             "bioharness serve: --device-trust, --whitelist and --profile are for `serve mms`",

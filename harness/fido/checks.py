@@ -17,6 +17,7 @@ from harness.evidence import Evidence
 from harness.fido import protocol
 from harness.fido.client import FidoExchange
 from harness.fido.fixtures import DispatchTarget, FidoDevice
+from harness.hostile.outcome import ANY_CLIENT_ERROR, REFUSED, check_no_server_error
 from harness.jose import jwe
 from harness.verdict import Nonconformance
 
@@ -388,3 +389,25 @@ def check_credentials_gone(exchange: FidoExchange, evidence: Evidence) -> None:
             seen=credentials,
         )
     evidence.add("after the DELETE, GET answers", "200 with no credentials")
+
+
+# What a hostile request may get, by the outcome its row pins (harness/hostile/outcome.py).
+HOSTILE_STATUSES = {REFUSED: {400, 401, 403}, ANY_CLIENT_ERROR: set(range(400, 500))}
+
+
+def check_hostile_status(
+    exchange: FidoExchange, outcome: str, requirement: str, evidence: Evidence
+) -> bool:
+    """A hostile request's status: never a 5xx, and one its outcome allows (`tolerated` and
+    `harmless`: any); True when it was served (2xx)."""
+    check_no_server_error(exchange.status, f"{exchange.method} {exchange.url}", requirement)
+    evidence.add("status of the hostile request", str(exchange.status))
+    allowed = HOSTILE_STATUSES.get(outcome)
+    if allowed is not None and exchange.status not in allowed:
+        raise Nonconformance(
+            f"{exchange.method}: a hostile request got HTTP {exchange.status}",
+            requirement=requirement,
+            expected=f"one of {sorted(allowed)}" if len(allowed) < 10 else "an HTTP 4xx",
+            seen=exchange.status,
+        )
+    return 200 <= exchange.status < 300

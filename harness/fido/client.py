@@ -62,6 +62,15 @@ class FidoClient:
             self._open(exchange, open_jwe)
         return exchange
 
+    def send_raw(
+        self, method: str, path: str, headers: list[tuple[str, str]], body: bytes | None = None
+    ) -> FidoExchange:
+        """Send a request exactly as given (a hostile one: repeated headers, any bytes); its
+        answer is not opened."""
+        url = self.base_url + path
+        response = self._http.request(method, url, headers=headers, content=body)
+        return FidoExchange(method, url, response.status_code, response.headers, response.text)
+
     def _open(
         self, exchange: FidoExchange, open_jwe: Callable[[str], tuple[dict[str, Any], Any]]
     ) -> None:

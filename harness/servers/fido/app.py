@@ -53,7 +53,7 @@ def build_app(
         )
 
     base = base_path.rstrip("/")
-    return Starlette(
+    app = Starlette(
         routes=[
             Route(
                 base + protocol.CREDENTIALS_PATH.replace("{device_id}", "{device_id:str}"),
@@ -68,6 +68,9 @@ def build_app(
             *(test_hooks.routes(service) if with_test_hooks else []),
         ]
     )
+    # a device id ending in %2F is not redirected to another device's URL
+    app.router.redirect_slashes = False
+    return app
 
 
 def _received(request: Request, raw: bytes) -> Received:

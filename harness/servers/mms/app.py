@@ -32,6 +32,6 @@ def build_app(service: MmsService, path: str = PATH, with_test_hooks: bool = Fal
 
     paths = {path, path.rstrip("/")}
     hooks = test_hooks.routes(service) if with_test_hooks else []
-    return Starlette(
-        routes=[*(Route(p, endpoint, methods=["POST"]) for p in sorted(paths)), *hooks]
-    )
+    app = Starlette(routes=[*(Route(p, endpoint, methods=["POST"]) for p in sorted(paths)), *hooks])
+    app.router.redirect_slashes = False  # no request is redirected to another URL
+    return app

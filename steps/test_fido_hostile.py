@@ -1,0 +1,117 @@
+"""Steps of the Device Service hostile-input features: the harness attacks the Device Service
+with the fixture keys of a dispatch target, as a mobile device would not."""
+
+from __future__ import annotations
+
+from pytest_bdd import given, parsers, scenarios, then, when
+
+from harness.evidence import Evidence
+from harness.fido import checks, hostile
+from harness.fido.client import FidoClient, FidoExchange
+from harness.fido.fixtures import fido_devices
+from harness.fido.keys import HarnessHeldKeys
+from harness.fido.session import FidoSession
+from harness.hostile.canary import Canary
+from harness.hostile.outcome import (
+    HARMLESS,
+    REFUSED,
+    check_canary_untouched,
+    check_no_server_error,
+    check_outcome_name,
+    check_same_state,
+)
+
+scenarios("fido_hostile")
+
+
+class Attempt:
+    """One hostile case: the attacked device's session, the state before, the canary's hits
+    before, and the hostile exchange."""
+
+    def __init__(self, endpoint: str, client: FidoClient, canary: Canary) -> None:
+        device = fido_devices()[hostile.DEVICE]
+        self.endpoint = endpoint
+        self.session = FidoSession(client, device, device.target(), HarnessHeldKeys())
+        self.canary = canary
+        self.canary_hits = len(canary.hits)
+        self.state_before: dict = {}
+        self.exchange: FidoExchange | None = None
+        self.served = False
+
+    def state(self) -> dict:
+        """What the server holds for the device: its credentials, which must be answered."""
+        exchange = self.session.get_credentials()
+        checks.check_status(exchange, 200, "FIDO-HOSTILE-STATE")
+        return {"credentials": exchange.payload}
+
+
+@given(parsers.parse('an attack on "{endpoint}" as its fixture device'), target_fixture="attempt")
+def attacked_device(endpoint: str, fido_client: FidoClient, canary: Canary) -> Attempt:
+    attempt = Attempt(endpoint, fido_client, canary)
+    attempt.state_before = attempt.state()
+    return attempt
+
+
+@when(parsers.parse('the hostile request "{name}" is sent, pinned {outcome}'))
+def send_hostile(attempt: Attempt, name: str, outcome: str, fido_client: FidoClient) -> None:
+    check_outcome_name(outcome)
+    session = attempt.session
+    # a PATCH that must be refused renames, so that executing it shows in the state
+    changes_state = outcome in (REFUSED, HARMLESS, "4xx")
+    legit = hostile.legit_request(
+        attempt.endpoint, session.device.device_id, session.target, changes_state
+    )
+    ctx = hostile.attack_context(session.target, attempt.canary.url, legit.identity_field)
+    request = hostile.hostile_request(name, legit, ctx)
+    attempt.exchange = fido_client.send_raw(
+        request.method, request.path, request.headers, request.body
+    )
+
+
+@when("the same request is sent twice")
+def send_twice(attempt: Attempt, fido_client: FidoClient) -> None:
+    session = attempt.session
+    legit = hostile.legit_request(
+        attempt.endpoint, session.device.device_id, session.target, changes_state=False
+    )
+    ctx = hostile.attack_context(session.target, attempt.canary.url, legit.identity_field)
+    request = hostile.carrying(legit, hostile.signed(legit, ctx))
+    first = fido_client.send_raw(request.method, request.path, request.headers, request.body)
+    checks.check_status(first, 200, "FIDO-HOSTILE-REPLAY")
+    attempt.exchange = fido_client.send_raw(
+        request.method, request.path, request.headers, request.body
+    )
+
+
+@then(parsers.parse("the answer is {outcome} with requirement {requirement}"))
+def answer_is(attempt: Attempt, outcome: str, requirement: str, evidence: Evidence) -> None:
+    assert attempt.exchange is not None
+    attempt.served = checks.check_hostile_status(attempt.exchange, outcome, requirement, evidence)
+    attempt.served = attempt.served and outcome != HARMLESS  # harmless: nothing may change
+
+
+@then("the server still answers and holds the same state for the device")
+def same_state(attempt: Attempt, evidence: Evidence) -> None:
+    after = attempt.state()
+    if attempt.served:  # a tolerated request, served as the legitimate one would be
+        evidence.add("state after the served request (it may change it)", after)
+        return
+    check_same_state(
+        attempt.state_before, after, "the hostile request", "FIDO-HOSTILE-STATE", evidence
+    )
+
+
+@then("nothing fetched the canary")
+def canary_untouched(attempt: Attempt) -> None:
+    check_canary_untouched(attempt.canary.hits[attempt.canary_hits :], "FIDO-HOSTILE-JOSE")
+
+
+@then("a second acceptance is reported as an advisory")
+def replay_advisory(attempt: Attempt, evidence: Evidence) -> None:
+    exchange = attempt.exchange
+    assert exchange is not None
+    check_no_server_error(exchange.status, exchange.url, "FIDO-HOSTILE-REPLAY")
+    if exchange.status == 200:
+        evidence.advisory(f"{exchange.url}: a replayed request was served again")
+    else:
+        evidence.add("replay refused with", str(exchange.status))
