@@ -5,15 +5,22 @@ Measures only; nothing here asserts a speed. Load stays on loopback, bounded in 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import queue
 import resource
 import statistics
+import subprocess
+import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from harness.device.emulator.device import EmulatedDevice
 from harness.device.identity import fixture_devices
@@ -23,7 +30,17 @@ from harness.pki.material import fixture_pki
 from harness.pki.trust import TrustStore
 from harness.servers.mms.embedded import embedded_mms, reference_service
 
-OUT = Path(__file__).resolve().parents[1] / "reports" / "perf.json"
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "reports" / "perf.json"
+LOAD_CLIENT = Path(__file__).resolve().parent / "load_client.py"
+CLIENTS = 16
+THROUGHPUT_REQUESTS, THROUGHPUT_MAX_S = 3000, 20.0
+# RSS phase: WARMUP requests, then the rest up to RSS_TOTAL, all within RSS_MAX_S, a mix of valid
+# snapshot requests (60%) and junk the server records: 60 KB tokens, kept whole (35%), and ~1 MB
+# bodies, the token clipped to 64 KiB (5%); about a minute on 2 cores.
+WARMUP, RSS_TOTAL, RSS_MAX_S = 500, 10_000, 65.0
+RSS_MIX = ",".join(["valid"] * 12 + ["junk60k"] * 7 + ["junk1m"])
+START_TIMEOUT, STOP_TIMEOUT = 30.0, 10.0
 
 
 def rate(action, seconds: float = 1.0, limit: int = 100_000) -> float:
@@ -35,6 +52,134 @@ def rate(action, seconds: float = 1.0, limit: int = 100_000) -> float:
     return count / (time.perf_counter() - start)
 
 
+def rsa2048_sign_seconds(count: int = 1000) -> float:
+    """Seconds for `count` RSA-2048 PKCS#1 v1.5 SHA-256 signs with `cryptography` (the floor
+    unit: the MMS signs every answer)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    message = b"x" * 512
+    start = time.perf_counter()
+    for _ in range(count):
+        key.sign(message, padding.PKCS1v15(), hashes.SHA256())
+    return time.perf_counter() - start
+
+
+class MmsProcess:
+    """The reference MMS as a lab starts it, `bioharness serve mms --port 0`, in a child process;
+    its console (one line per request) is drained by a thread so it never blocks on a full pipe."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "harness.cli", "serve", "mms", "--port", "0"],
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.started = threading.Event()
+        threading.Thread(target=self._drain, daemon=True).start()
+        try:
+            self.url = self._wait_for_url()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _drain(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            if not self.started.is_set():
+                self.lines.put(line)
+        self.lines.put(None)
+
+    def _wait_for_url(self) -> str:
+        deadline = time.monotonic() + START_TIMEOUT
+        seen = []
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            seen.append(line)
+            if line.startswith("reference MMS at "):
+                self.started.set()  # from now on the drain only discards
+                return line.removeprefix("reference MMS at ").strip()
+        raise RuntimeError(f"the MMS did not say where it serves: {''.join(seen)[-2000:]!r}")
+
+    def rss_mib(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmRSS")
+
+    def stop(self) -> None:
+        self.proc.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(STOP_TIMEOUT)
+
+
+def load(url: str, requests: int, max_seconds: float, mix: str = "valid") -> dict:
+    """Run the load client in its own process: `requests` POSTs from CLIENTS threads."""
+    argv = [sys.executable, str(LOAD_CLIENT), url, "--clients", str(CLIENTS)]
+    argv += ["--requests", str(requests), "--max-seconds", str(max_seconds), "--mix", mix]
+    done = subprocess.run(
+        argv, cwd=ROOT, capture_output=True, text=True, timeout=max_seconds + 60, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"load client failed ({done.returncode}): {done.stderr[-2000:]}")
+    return json.loads(done.stdout)
+
+
+def mms_child_figures() -> dict[str, float | int | str | bool | None]:
+    """16 clients in another process against the MMS child; then, in a fresh MMS child, its RSS
+    after a warm-up and after RSS_TOTAL requests (valid and recorded junk)."""
+    figures: dict[str, float | int | str | bool | None] = {}
+    mms = MmsProcess()
+    try:
+        run = load(mms.url, THROUGHPUT_REQUESTS, THROUGHPUT_MAX_S)
+    finally:
+        mms.stop()
+    figures.update(
+        mms_16_clients_requests=run["count"],
+        mms_16_clients_errors=run["errors"],
+        mms_16_clients_elapsed_s=run["elapsed_s"],
+        mms_16_clients_per_s=run["per_s"],
+        mms_16_clients_p50_ms=run["p50_ms"],
+        mms_16_clients_p99_ms=run["p99_ms"],
+    )
+    if run["errors"]:
+        figures["mms_16_clients_statuses"] = json.dumps(run["statuses"])
+
+    mms = MmsProcess()
+    try:
+        deadline = time.monotonic() + RSS_MAX_S
+        warm = load(mms.url, WARMUP, RSS_MAX_S, RSS_MIX)
+        before = mms.rss_mib()
+        left = max(1.0, deadline - time.monotonic())
+        rest = load(mms.url, RSS_TOTAL - WARMUP, left, RSS_MIX)
+        after = mms.rss_mib()
+    finally:
+        mms.stop()
+    statuses = dict(warm["statuses"])
+    for status, n in rest["statuses"].items():
+        statuses[status] = statuses.get(status, 0) + n
+    figures.update(
+        mms_rss_mix="valid 60%, junk 60 KB token 35%, junk 1 MB body 5%",
+        mms_rss_requests=warm["count"] + rest["count"],
+        mms_rss_time_capped=warm["count"] + rest["count"] < RSS_TOTAL,
+        mms_rss_errors=warm["errors"] + rest["errors"],
+        mms_rss_elapsed_s=warm["elapsed_s"] + rest["elapsed_s"],
+        mms_rss_mib_before=before,
+        mms_rss_mib_after_10000=after,
+        mms_rss_growth_mib=after - before,
+    )
+    if warm["errors"] or rest["errors"]:
+        figures["mms_rss_statuses"] = json.dumps(statuses)
+    return figures
+
+
 def main() -> None:
     pki = fixture_pki()
     signer = Signer(pki.key("mds-signing"), (pki.cert("mds-signing"),))
@@ -43,9 +188,10 @@ def main() -> None:
     payload = base_payload(device, MdsInfo(), device.fixture.device_code)
     token = sign(payload, signer)
     now = dt.datetime.now(dt.UTC)
-    results: dict[str, float | int | str] = {
+    results: dict[str, float | int | str | bool | None] = {
         "jws_sign_per_s": rate(lambda: sign(payload, signer)),
         "jws_verify_per_s": rate(lambda: verify(token, trust, now)),
+        "rsa2048_sign_1000_s": rsa2048_sign_seconds(),
     }
 
     threads, per_thread = 4, 250
@@ -71,8 +217,9 @@ def main() -> None:
         mms_snapshot_p50_ms=statistics.median(latencies) * 1000,
         mms_snapshot_p99_ms=latencies[int(len(latencies) * 0.99) - 1] * 1000,
         peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        measured_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     )
+    results.update(mms_child_figures())
+    results["measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
