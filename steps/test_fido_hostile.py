@@ -37,11 +37,12 @@ class Attempt:
         self.state_before: dict = {}
         self.exchange: FidoExchange | None = None
         self.served = False
+        self.requirement = ""  # the clause the case checks
 
     def state(self) -> dict:
         """What the server holds for the device: its credentials, which must be answered."""
         exchange = self.session.get_credentials()
-        checks.check_status(exchange, 200, "FIDO-HOSTILE-STATE")
+        checks.check_status(exchange, 200, self.requirement or None)
         return {"credentials": exchange.payload}
 
 
@@ -86,6 +87,7 @@ def send_twice(attempt: Attempt, fido_client: FidoClient) -> None:
 @then(parsers.parse("the answer is {outcome} with requirement {requirement}"))
 def answer_is(attempt: Attempt, outcome: str, requirement: str, evidence: Evidence) -> None:
     assert attempt.exchange is not None
+    attempt.requirement = requirement
     attempt.served = checks.check_hostile_status(attempt.exchange, outcome, requirement, evidence)
     attempt.served = attempt.served and outcome != HARMLESS  # harmless: nothing may change
 
@@ -97,13 +99,13 @@ def same_state(attempt: Attempt, evidence: Evidence) -> None:
         evidence.add("state after the served request (it may change it)", after)
         return
     check_same_state(
-        attempt.state_before, after, "the hostile request", "FIDO-HOSTILE-STATE", evidence
+        attempt.state_before, after, "the hostile request", attempt.requirement, evidence
     )
 
 
 @then("nothing fetched the canary")
 def canary_untouched(attempt: Attempt) -> None:
-    check_canary_untouched(attempt.canary.hits[attempt.canary_hits :], "FIDO-HOSTILE-JOSE")
+    check_canary_untouched(attempt.canary.hits[attempt.canary_hits :], attempt.requirement)
 
 
 @then("a second acceptance is reported as an advisory")

@@ -39,6 +39,7 @@ class Attempt:
         self.state_before: dict = {}
         self.exchange: MmsExchange | None = None
         self.served = False  # the hostile request got responseCode 0
+        self.requirement = ""  # the clause the case checks
 
     def state(self, evidence: Evidence) -> dict:
         """What the server holds for the device: its snapshot, which must be answered."""
@@ -81,6 +82,7 @@ def send_twice(attempt: Attempt, mms_client: MmsClient) -> None:
 def answer_is(attempt: Attempt, outcome: str, requirement: str, evidence: Evidence) -> None:
     check_outcome_name(outcome)
     assert attempt.exchange is not None
+    attempt.requirement = requirement
     attempt.served = checks.check_hostile_answer(attempt.exchange, outcome, requirement, evidence)
 
 
@@ -91,13 +93,13 @@ def same_state(attempt: Attempt, evidence: Evidence) -> None:
         evidence.add("state after the served request (it may change it)", after)
         return
     check_same_state(
-        attempt.state_before, after, "the hostile request", "MMS-HOSTILE-STATE", evidence
+        attempt.state_before, after, "the hostile request", attempt.requirement, evidence
     )
 
 
 @then("nothing fetched the canary")
 def canary_untouched(attempt: Attempt) -> None:
-    check_canary_untouched(attempt.canary.hits[attempt.canary_hits :], "MMS-HOSTILE-JOSE")
+    check_canary_untouched(attempt.canary.hits[attempt.canary_hits :], attempt.requirement)
 
 
 @then("a second acceptance is reported as an advisory")

@@ -16,10 +16,14 @@ from harness.report.catalogue import scenarios
 from tests import (
     broken_fido,
     broken_fido_clients,
+    broken_hostile_fido,
+    broken_hostile_mms,
     broken_mds,
     broken_mms,
     broken_sbi,
     conformant_fido,
+    conformant_hostile_fido,
+    conformant_hostile_mms,
     conformant_mms,
     conformant_sbi,
 )
@@ -64,6 +68,18 @@ SPECS = {
         # one transport: a broken server lets state-consuming requests through, and a second
         # transport would find that state gone
         fixed_options=("--device=pty",),
+    ),
+    "mms_hostile": Variants(
+        module="steps/test_mms_hostile.py",
+        swap_option="--mms-service=tests.{}_hostile_mms:",
+        broken=broken_hostile_mms.EXPECTED,
+        conformant=conformant_hostile_mms.VARIANTS,
+    ),
+    "fido_hostile": Variants(
+        module="steps/test_fido_hostile.py",
+        swap_option="--fido-service=tests.{}_hostile_fido:",
+        broken=broken_hostile_fido.EXPECTED,
+        conformant=conformant_hostile_fido.VARIANTS,
     ),
     "device": Variants(
         module="steps/test_device.py",

@@ -7,103 +7,128 @@ Feature: Hostile requests to the MMS: the JOSE attack catalogue, JSON and HTTP o
   is always a failure; after each case the device's snapshot is answered and unchanged, and no
   URL a token named was fetched (the canary).
 
-  @req:MMS-HOSTILE-JOSE @req:MMS-HOSTILE-STATE
-  Scenario Outline: <api> against the JOSE attack "<attack>": <outcome>
-    The envelope JWS: alg none in every spelling, HMAC keyed with the public key, relabelled
-    algorithms, stripped and broken signatures, x5c injection, jku/x5u/jwk, kid tricks, crit and
-    b64 (docs/errata.md: refused), duplicate members, base64url variants.
+  @req:MMS-HOSTILE-ALG
+  Scenario Outline: <api> against the algorithm attack "<attack>": <outcome>
+    The JWS: alg none in every spelling, HMAC keyed with the public key, an RS256 signature under
+    another algorithm's name.
     Given an attack on <api> as its fixture device
     When the hostile request "<attack>" is sent
-    Then the answer is <outcome> with requirement MMS-HOSTILE-JOSE
+    Then the answer is <outcome> with requirement MMS-HOSTILE-ALG
+    And the server still answers and holds the same state for the device
+    And nothing fetched the canary
+
+    Examples:
+      | attack                              | api                   | outcome |
+      | alg none                            | msbDeviceSnapshot     | refused |
+      | alg none                            | msbEncryptionCert     | refused |
+      | alg none                            | msbKeyRotation        | refused |
+      | alg none                            | msbDeviceRegistration | refused |
+      | alg None                            | msbDeviceSnapshot     | refused |
+      | alg None                            | msbEncryptionCert     | refused |
+      | alg None                            | msbKeyRotation        | refused |
+      | alg None                            | msbDeviceRegistration | refused |
+      | alg NONE                            | msbDeviceSnapshot     | refused |
+      | alg NONE                            | msbEncryptionCert     | refused |
+      | alg NONE                            | msbKeyRotation        | refused |
+      | alg NONE                            | msbDeviceRegistration | refused |
+      | alg nOnE                            | msbDeviceSnapshot     | refused |
+      | alg nOnE                            | msbEncryptionCert     | refused |
+      | alg nOnE                            | msbKeyRotation        | refused |
+      | alg nOnE                            | msbDeviceRegistration | refused |
+      | alg none with the signature kept    | msbDeviceSnapshot     | refused |
+      | alg none with the signature kept    | msbEncryptionCert     | refused |
+      | alg none with the signature kept    | msbKeyRotation        | refused |
+      | alg none with the signature kept    | msbDeviceRegistration | refused |
+      | alg left out                        | msbDeviceSnapshot     | refused |
+      | alg left out                        | msbEncryptionCert     | refused |
+      | alg left out                        | msbKeyRotation        | refused |
+      | alg left out                        | msbDeviceRegistration | refused |
+      | alg empty                           | msbDeviceSnapshot     | refused |
+      | alg empty                           | msbEncryptionCert     | refused |
+      | alg empty                           | msbKeyRotation        | refused |
+      | alg empty                           | msbDeviceRegistration | refused |
+      | HS256 keyed with the public key PEM | msbDeviceSnapshot     | refused |
+      | HS256 keyed with the public key PEM | msbEncryptionCert     | refused |
+      | HS256 keyed with the public key PEM | msbKeyRotation        | refused |
+      | HS256 keyed with the public key PEM | msbDeviceRegistration | refused |
+      | HS256 keyed with the public key DER | msbDeviceSnapshot     | refused |
+      | HS256 keyed with the public key DER | msbEncryptionCert     | refused |
+      | HS256 keyed with the public key DER | msbKeyRotation        | refused |
+      | HS256 keyed with the public key DER | msbDeviceRegistration | refused |
+      | HS512 keyed with the public key PEM | msbDeviceSnapshot     | refused |
+      | HS512 keyed with the public key PEM | msbEncryptionCert     | refused |
+      | HS512 keyed with the public key PEM | msbKeyRotation        | refused |
+      | HS512 keyed with the public key PEM | msbDeviceRegistration | refused |
+      | RS256 signature labelled RS512      | msbDeviceSnapshot     | refused |
+      | RS256 signature labelled RS512      | msbEncryptionCert     | refused |
+      | RS256 signature labelled RS512      | msbKeyRotation        | refused |
+      | RS256 signature labelled RS512      | msbDeviceRegistration | refused |
+      | RS256 signature labelled PS256      | msbDeviceSnapshot     | refused |
+      | RS256 signature labelled PS256      | msbEncryptionCert     | refused |
+      | RS256 signature labelled PS256      | msbKeyRotation        | refused |
+      | RS256 signature labelled PS256      | msbDeviceRegistration | refused |
+      | RS256 signature labelled ES256      | msbDeviceSnapshot     | refused |
+      | RS256 signature labelled ES256      | msbEncryptionCert     | refused |
+      | RS256 signature labelled ES256      | msbKeyRotation        | refused |
+      | RS256 signature labelled ES256      | msbDeviceRegistration | refused |
+
+  @req:MMS-HOSTILE-SIG
+  Scenario Outline: <api> against the signature attack "<attack>": <outcome>
+    The JWS: the signature stripped, truncated, padded, flipped, zeroed or borrowed, the payload changed
+    after signing, a foreign key.
+    Given an attack on <api> as its fixture device
+    When the hostile request "<attack>" is sent
+    Then the answer is <outcome> with requirement MMS-HOSTILE-SIG
+    And the server still answers and holds the same state for the device
+    And nothing fetched the canary
+
+    Examples:
+      | attack                           | api                   | outcome |
+      | signature stripped               | msbDeviceSnapshot     | refused |
+      | signature stripped               | msbEncryptionCert     | refused |
+      | signature stripped               | msbKeyRotation        | refused |
+      | signature stripped               | msbDeviceRegistration | refused |
+      | signature truncated              | msbDeviceSnapshot     | refused |
+      | signature truncated              | msbEncryptionCert     | refused |
+      | signature truncated              | msbKeyRotation        | refused |
+      | signature truncated              | msbDeviceRegistration | refused |
+      | signature padded with zero bytes | msbDeviceSnapshot     | refused |
+      | signature padded with zero bytes | msbEncryptionCert     | refused |
+      | signature padded with zero bytes | msbKeyRotation        | refused |
+      | signature padded with zero bytes | msbDeviceRegistration | refused |
+      | signature with one bit flipped   | msbDeviceSnapshot     | refused |
+      | signature with one bit flipped   | msbEncryptionCert     | refused |
+      | signature with one bit flipped   | msbKeyRotation        | refused |
+      | signature with one bit flipped   | msbDeviceRegistration | refused |
+      | signature of all zero bytes      | msbDeviceSnapshot     | refused |
+      | signature of all zero bytes      | msbEncryptionCert     | refused |
+      | signature of all zero bytes      | msbKeyRotation        | refused |
+      | signature of all zero bytes      | msbDeviceRegistration | refused |
+      | signature of another request     | msbDeviceSnapshot     | refused |
+      | signature of another request     | msbEncryptionCert     | refused |
+      | signature of another request     | msbKeyRotation        | refused |
+      | signature of another request     | msbDeviceRegistration | refused |
+      | payload tampered after signing   | msbDeviceSnapshot     | refused |
+      | payload tampered after signing   | msbEncryptionCert     | refused |
+      | payload tampered after signing   | msbKeyRotation        | refused |
+      | payload tampered after signing   | msbDeviceRegistration | refused |
+      | signed by a foreign key          | msbDeviceSnapshot     | refused |
+      | signed by a foreign key          | msbEncryptionCert     | refused |
+      | signed by a foreign key          | msbKeyRotation        | refused |
+      | signed by a foreign key          | msbDeviceRegistration | refused |
+
+  @req:MMS-HOSTILE-KEYS
+  Scenario Outline: <api> against the key attack "<attack>": <outcome>
+    The JWS: keys the header offers: x5c injection, jku/x5u to the canary (never fetched), an embedded
+    jwk, kid tricks.
+    Given an attack on <api> as its fixture device
+    When the hostile request "<attack>" is sent
+    Then the answer is <outcome> with requirement MMS-HOSTILE-KEYS
     And the server still answers and holds the same state for the device
     And nothing fetched the canary
 
     Examples:
       | attack                                          | api                   | outcome |
-      | alg none                                        | msbDeviceSnapshot     | refused |
-      | alg none                                        | msbEncryptionCert     | refused |
-      | alg none                                        | msbKeyRotation        | refused |
-      | alg none                                        | msbDeviceRegistration | refused |
-      | alg None                                        | msbDeviceSnapshot     | refused |
-      | alg None                                        | msbEncryptionCert     | refused |
-      | alg None                                        | msbKeyRotation        | refused |
-      | alg None                                        | msbDeviceRegistration | refused |
-      | alg NONE                                        | msbDeviceSnapshot     | refused |
-      | alg NONE                                        | msbEncryptionCert     | refused |
-      | alg NONE                                        | msbKeyRotation        | refused |
-      | alg NONE                                        | msbDeviceRegistration | refused |
-      | alg nOnE                                        | msbDeviceSnapshot     | refused |
-      | alg nOnE                                        | msbEncryptionCert     | refused |
-      | alg nOnE                                        | msbKeyRotation        | refused |
-      | alg nOnE                                        | msbDeviceRegistration | refused |
-      | alg none with the signature kept                | msbDeviceSnapshot     | refused |
-      | alg none with the signature kept                | msbEncryptionCert     | refused |
-      | alg none with the signature kept                | msbKeyRotation        | refused |
-      | alg none with the signature kept                | msbDeviceRegistration | refused |
-      | alg left out                                    | msbDeviceSnapshot     | refused |
-      | alg left out                                    | msbEncryptionCert     | refused |
-      | alg left out                                    | msbKeyRotation        | refused |
-      | alg left out                                    | msbDeviceRegistration | refused |
-      | alg empty                                       | msbDeviceSnapshot     | refused |
-      | alg empty                                       | msbEncryptionCert     | refused |
-      | alg empty                                       | msbKeyRotation        | refused |
-      | alg empty                                       | msbDeviceRegistration | refused |
-      | HS256 keyed with the public key PEM             | msbDeviceSnapshot     | refused |
-      | HS256 keyed with the public key PEM             | msbEncryptionCert     | refused |
-      | HS256 keyed with the public key PEM             | msbKeyRotation        | refused |
-      | HS256 keyed with the public key PEM             | msbDeviceRegistration | refused |
-      | HS256 keyed with the public key DER             | msbDeviceSnapshot     | refused |
-      | HS256 keyed with the public key DER             | msbEncryptionCert     | refused |
-      | HS256 keyed with the public key DER             | msbKeyRotation        | refused |
-      | HS256 keyed with the public key DER             | msbDeviceRegistration | refused |
-      | HS512 keyed with the public key PEM             | msbDeviceSnapshot     | refused |
-      | HS512 keyed with the public key PEM             | msbEncryptionCert     | refused |
-      | HS512 keyed with the public key PEM             | msbKeyRotation        | refused |
-      | HS512 keyed with the public key PEM             | msbDeviceRegistration | refused |
-      | RS256 signature labelled RS512                  | msbDeviceSnapshot     | refused |
-      | RS256 signature labelled RS512                  | msbEncryptionCert     | refused |
-      | RS256 signature labelled RS512                  | msbKeyRotation        | refused |
-      | RS256 signature labelled RS512                  | msbDeviceRegistration | refused |
-      | RS256 signature labelled PS256                  | msbDeviceSnapshot     | refused |
-      | RS256 signature labelled PS256                  | msbEncryptionCert     | refused |
-      | RS256 signature labelled PS256                  | msbKeyRotation        | refused |
-      | RS256 signature labelled PS256                  | msbDeviceRegistration | refused |
-      | RS256 signature labelled ES256                  | msbDeviceSnapshot     | refused |
-      | RS256 signature labelled ES256                  | msbEncryptionCert     | refused |
-      | RS256 signature labelled ES256                  | msbKeyRotation        | refused |
-      | RS256 signature labelled ES256                  | msbDeviceRegistration | refused |
-      | signature stripped                              | msbDeviceSnapshot     | refused |
-      | signature stripped                              | msbEncryptionCert     | refused |
-      | signature stripped                              | msbKeyRotation        | refused |
-      | signature stripped                              | msbDeviceRegistration | refused |
-      | signature truncated                             | msbDeviceSnapshot     | refused |
-      | signature truncated                             | msbEncryptionCert     | refused |
-      | signature truncated                             | msbKeyRotation        | refused |
-      | signature truncated                             | msbDeviceRegistration | refused |
-      | signature padded with zero bytes                | msbDeviceSnapshot     | refused |
-      | signature padded with zero bytes                | msbEncryptionCert     | refused |
-      | signature padded with zero bytes                | msbKeyRotation        | refused |
-      | signature padded with zero bytes                | msbDeviceRegistration | refused |
-      | signature with one bit flipped                  | msbDeviceSnapshot     | refused |
-      | signature with one bit flipped                  | msbEncryptionCert     | refused |
-      | signature with one bit flipped                  | msbKeyRotation        | refused |
-      | signature with one bit flipped                  | msbDeviceRegistration | refused |
-      | signature of all zero bytes                     | msbDeviceSnapshot     | refused |
-      | signature of all zero bytes                     | msbEncryptionCert     | refused |
-      | signature of all zero bytes                     | msbKeyRotation        | refused |
-      | signature of all zero bytes                     | msbDeviceRegistration | refused |
-      | signature of another request                    | msbDeviceSnapshot     | refused |
-      | signature of another request                    | msbEncryptionCert     | refused |
-      | signature of another request                    | msbKeyRotation        | refused |
-      | signature of another request                    | msbDeviceRegistration | refused |
-      | payload tampered after signing                  | msbDeviceSnapshot     | refused |
-      | payload tampered after signing                  | msbEncryptionCert     | refused |
-      | payload tampered after signing                  | msbKeyRotation        | refused |
-      | payload tampered after signing                  | msbDeviceRegistration | refused |
-      | signed by a foreign key                         | msbDeviceSnapshot     | refused |
-      | signed by a foreign key                         | msbEncryptionCert     | refused |
-      | signed by a foreign key                         | msbKeyRotation        | refused |
-      | signed by a foreign key                         | msbDeviceRegistration | refused |
       | x5c of the attacker's self-signed certificate   | msbDeviceSnapshot     | refused |
       | x5c of the attacker's self-signed certificate   | msbEncryptionCert     | refused |
       | x5c of the attacker's self-signed certificate   | msbKeyRotation        | refused |
@@ -148,53 +173,13 @@ Feature: Hostile requests to the MMS: the JOSE attack catalogue, JSON and HTTP o
       | kid empty, foreign key                          | msbEncryptionCert     | refused |
       | kid empty, foreign key                          | msbKeyRotation        | refused |
       | kid empty, foreign key                          | msbDeviceRegistration | refused |
-      | crit naming an unknown parameter                | msbDeviceSnapshot     | refused |
-      | crit naming an unknown parameter                | msbEncryptionCert     | refused |
-      | crit naming an unknown parameter                | msbKeyRotation        | refused |
-      | crit naming an unknown parameter                | msbDeviceRegistration | refused |
-      | crit as a string                                | msbDeviceSnapshot     | refused |
-      | crit as a string                                | msbEncryptionCert     | refused |
-      | crit as a string                                | msbKeyRotation        | refused |
-      | crit as a string                                | msbDeviceRegistration | refused |
-      | b64 false (RFC 7797)                            | msbDeviceSnapshot     | refused |
-      | b64 false (RFC 7797)                            | msbEncryptionCert     | refused |
-      | b64 false (RFC 7797)                            | msbKeyRotation        | refused |
-      | b64 false (RFC 7797)                            | msbDeviceRegistration | refused |
-      | b64 false outside crit                          | msbDeviceSnapshot     | refused |
-      | b64 false outside crit                          | msbEncryptionCert     | refused |
-      | b64 false outside crit                          | msbKeyRotation        | refused |
-      | b64 false outside crit                          | msbDeviceRegistration | refused |
-      | header alg twice, the last none                 | msbDeviceSnapshot     | refused |
-      | header alg twice, the last none                 | msbEncryptionCert     | refused |
-      | header alg twice, the last none                 | msbKeyRotation        | refused |
-      | header alg twice, the last none                 | msbDeviceRegistration | refused |
-      | payload identity twice, the last another        | msbDeviceSnapshot     | refused |
-      | payload identity twice, the last another        | msbEncryptionCert     | refused |
-      | payload identity twice, the last another        | msbKeyRotation        | refused |
-      | payload identity twice, the last another        | msbDeviceRegistration | refused |
-      | a fourth segment                                | msbDeviceSnapshot     | refused |
-      | a fourth segment                                | msbEncryptionCert     | refused |
-      | a fourth segment                                | msbKeyRotation        | refused |
-      | a fourth segment                                | msbDeviceRegistration | refused |
-      | header and payload only                         | msbDeviceSnapshot     | refused |
-      | header and payload only                         | msbEncryptionCert     | refused |
-      | header and payload only                         | msbKeyRotation        | refused |
-      | header and payload only                         | msbDeviceRegistration | refused |
-      | empty token                                     | msbDeviceSnapshot     | refused |
-      | empty token                                     | msbEncryptionCert     | refused |
-      | empty token                                     | msbKeyRotation        | refused |
-      | empty token                                     | msbDeviceRegistration | refused |
-      | dots only                                       | msbDeviceSnapshot     | refused |
-      | dots only                                       | msbEncryptionCert     | refused |
-      | dots only                                       | msbKeyRotation        | refused |
-      | dots only                                       | msbDeviceRegistration | refused |
 
-  @req:MMS-HOSTILE-JOSE @req:MMS-HOSTILE-STATE @consumes_state
-  Scenario Outline: <api> against the JOSE attack "<attack>", which a server may serve: <outcome>
+  @req:MMS-HOSTILE-KEYS @consumes_state
+  Scenario Outline: <api> against the key attack "<attack>", which a server may serve: <outcome>
     Tolerated: a server may serve it as the legitimate request, which consumes state.
     Given an attack on <api> as its fixture device
     When the hostile request "<attack>" is sent
-    Then the answer is <outcome> with requirement MMS-HOSTILE-JOSE
+    Then the answer is <outcome> with requirement MMS-HOSTILE-KEYS
     And the server still answers and holds the same state for the device
     And nothing fetched the canary
 
@@ -208,28 +193,92 @@ Feature: Hostile requests to the MMS: the JOSE attack catalogue, JSON and HTTP o
       | x5u to the canary, legitimate signature | msbEncryptionCert     | tolerated |
       | x5u to the canary, legitimate signature | msbKeyRotation        | tolerated |
       | x5u to the canary, legitimate signature | msbDeviceRegistration | tolerated |
-      | crit naming b64 without it              | msbDeviceSnapshot     | tolerated |
-      | crit naming b64 without it              | msbEncryptionCert     | tolerated |
-      | crit naming b64 without it              | msbKeyRotation        | tolerated |
-      | crit naming b64 without it              | msbDeviceRegistration | tolerated |
-      | crit empty                              | msbDeviceSnapshot     | tolerated |
-      | crit empty                              | msbEncryptionCert     | tolerated |
-      | crit empty                              | msbKeyRotation        | tolerated |
-      | crit empty                              | msbDeviceRegistration | tolerated |
-      | segments padded with =                  | msbDeviceSnapshot     | tolerated |
-      | segments padded with =                  | msbEncryptionCert     | tolerated |
-      | segments padded with =                  | msbKeyRotation        | tolerated |
-      | segments padded with =                  | msbDeviceRegistration | tolerated |
-      | standard base64 alphabet                | msbDeviceSnapshot     | tolerated |
-      | standard base64 alphabet                | msbEncryptionCert     | tolerated |
-      | standard base64 alphabet                | msbKeyRotation        | tolerated |
-      | standard base64 alphabet                | msbDeviceRegistration | tolerated |
-      | a space inside the token                | msbDeviceSnapshot     | tolerated |
-      | a space inside the token                | msbEncryptionCert     | tolerated |
-      | a space inside the token                | msbKeyRotation        | tolerated |
-      | a space inside the token                | msbDeviceRegistration | tolerated |
 
-  @req:MMS-HOSTILE-JSON @req:MMS-HOSTILE-STATE
+  @req:MMS-HOSTILE-HEADER
+  Scenario Outline: <api> against the header attack "<attack>": <outcome>
+    The JWS: crit and b64 (docs/errata.md: refused), duplicate members, base64url and compact-form variants.
+    Given an attack on <api> as its fixture device
+    When the hostile request "<attack>" is sent
+    Then the answer is <outcome> with requirement MMS-HOSTILE-HEADER
+    And the server still answers and holds the same state for the device
+    And nothing fetched the canary
+
+    Examples:
+      | attack                                   | api                   | outcome |
+      | crit naming an unknown parameter         | msbDeviceSnapshot     | refused |
+      | crit naming an unknown parameter         | msbEncryptionCert     | refused |
+      | crit naming an unknown parameter         | msbKeyRotation        | refused |
+      | crit naming an unknown parameter         | msbDeviceRegistration | refused |
+      | crit as a string                         | msbDeviceSnapshot     | refused |
+      | crit as a string                         | msbEncryptionCert     | refused |
+      | crit as a string                         | msbKeyRotation        | refused |
+      | crit as a string                         | msbDeviceRegistration | refused |
+      | b64 false (RFC 7797)                     | msbDeviceSnapshot     | refused |
+      | b64 false (RFC 7797)                     | msbEncryptionCert     | refused |
+      | b64 false (RFC 7797)                     | msbKeyRotation        | refused |
+      | b64 false (RFC 7797)                     | msbDeviceRegistration | refused |
+      | b64 false outside crit                   | msbDeviceSnapshot     | refused |
+      | b64 false outside crit                   | msbEncryptionCert     | refused |
+      | b64 false outside crit                   | msbKeyRotation        | refused |
+      | b64 false outside crit                   | msbDeviceRegistration | refused |
+      | header alg twice, the last none          | msbDeviceSnapshot     | refused |
+      | header alg twice, the last none          | msbEncryptionCert     | refused |
+      | header alg twice, the last none          | msbKeyRotation        | refused |
+      | header alg twice, the last none          | msbDeviceRegistration | refused |
+      | payload identity twice, the last another | msbDeviceSnapshot     | refused |
+      | payload identity twice, the last another | msbEncryptionCert     | refused |
+      | payload identity twice, the last another | msbKeyRotation        | refused |
+      | payload identity twice, the last another | msbDeviceRegistration | refused |
+      | a fourth segment                         | msbDeviceSnapshot     | refused |
+      | a fourth segment                         | msbEncryptionCert     | refused |
+      | a fourth segment                         | msbKeyRotation        | refused |
+      | a fourth segment                         | msbDeviceRegistration | refused |
+      | header and payload only                  | msbDeviceSnapshot     | refused |
+      | header and payload only                  | msbEncryptionCert     | refused |
+      | header and payload only                  | msbKeyRotation        | refused |
+      | header and payload only                  | msbDeviceRegistration | refused |
+      | empty token                              | msbDeviceSnapshot     | refused |
+      | empty token                              | msbEncryptionCert     | refused |
+      | empty token                              | msbKeyRotation        | refused |
+      | empty token                              | msbDeviceRegistration | refused |
+      | dots only                                | msbDeviceSnapshot     | refused |
+      | dots only                                | msbEncryptionCert     | refused |
+      | dots only                                | msbKeyRotation        | refused |
+      | dots only                                | msbDeviceRegistration | refused |
+
+  @req:MMS-HOSTILE-HEADER @consumes_state
+  Scenario Outline: <api> against the header attack "<attack>", which a server may serve: <outcome>
+    Tolerated: a server may serve it as the legitimate request, which consumes state.
+    Given an attack on <api> as its fixture device
+    When the hostile request "<attack>" is sent
+    Then the answer is <outcome> with requirement MMS-HOSTILE-HEADER
+    And the server still answers and holds the same state for the device
+    And nothing fetched the canary
+
+    Examples:
+      | attack                     | api                   | outcome   |
+      | crit naming b64 without it | msbDeviceSnapshot     | tolerated |
+      | crit naming b64 without it | msbEncryptionCert     | tolerated |
+      | crit naming b64 without it | msbKeyRotation        | tolerated |
+      | crit naming b64 without it | msbDeviceRegistration | tolerated |
+      | crit empty                 | msbDeviceSnapshot     | tolerated |
+      | crit empty                 | msbEncryptionCert     | tolerated |
+      | crit empty                 | msbKeyRotation        | tolerated |
+      | crit empty                 | msbDeviceRegistration | tolerated |
+      | segments padded with =     | msbDeviceSnapshot     | tolerated |
+      | segments padded with =     | msbEncryptionCert     | tolerated |
+      | segments padded with =     | msbKeyRotation        | tolerated |
+      | segments padded with =     | msbDeviceRegistration | tolerated |
+      | standard base64 alphabet   | msbDeviceSnapshot     | tolerated |
+      | standard base64 alphabet   | msbEncryptionCert     | tolerated |
+      | standard base64 alphabet   | msbKeyRotation        | tolerated |
+      | standard base64 alphabet   | msbDeviceRegistration | tolerated |
+      | a space inside the token   | msbDeviceSnapshot     | tolerated |
+      | a space inside the token   | msbEncryptionCert     | tolerated |
+      | a space inside the token   | msbKeyRotation        | tolerated |
+      | a space inside the token   | msbDeviceRegistration | tolerated |
+
+  @req:MMS-HOSTILE-JSON
   Scenario Outline: <api> against the JSON oddity "<attack>": <outcome>
     In the signed payload (where the device is named) and in the body around it: depth, lone
     surrogates, NUL, non-UTF-8, NaN, huge numbers, wrong types, duplicate names, forged log lines.
@@ -354,7 +403,7 @@ Feature: Hostile requests to the MMS: the JOSE attack catalogue, JSON and HTTP o
       | body a JSON array                        | msbKeyRotation        | refused |
       | body a JSON array                        | msbDeviceRegistration | refused |
 
-  @req:MMS-HOSTILE-JSON @req:MMS-HOSTILE-STATE @consumes_state
+  @req:MMS-HOSTILE-JSON @consumes_state
   Scenario Outline: <api> against the JSON oddity "<attack>", which a server may serve: <outcome>
     Tolerated: a server may serve it as the legitimate request, which consumes state.
     Given an attack on <api> as its fixture device
@@ -370,7 +419,7 @@ Feature: Hostile requests to the MMS: the JOSE attack catalogue, JSON and HTTP o
       | a second member beside the API | msbKeyRotation        | tolerated |
       | a second member beside the API | msbDeviceRegistration | tolerated |
 
-  @req:MMS-HOSTILE-HTTP @req:MMS-HOSTILE-STATE
+  @req:MMS-HOSTILE-HTTP
   Scenario Outline: <api> against the HTTP oddity "<attack>": <outcome>
     The spec says https POST: other methods, a traversing path and an oversized body are refused.
     Given an attack on <api> as its fixture device

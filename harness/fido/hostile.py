@@ -109,15 +109,21 @@ def carrying(
 HttpAttack = Callable[[Legit, str], HostileRequest]
 
 
-def _jws_twice(legit: Legit, token: str) -> HostileRequest:
-    """Two JWS where one belongs: a second Device-Signature header, or a body of two."""
-    request = carrying(legit, token)
-    if legit.endpoint == "modify":
-        body = f"{token}\n{token}".encode()
-        return HostileRequest(request.method, request.path, request.headers, body)
-    return HostileRequest(
-        request.method, request.path, [*request.headers, ("Device-Signature", "junk.junk.junk")]
-    )
+def _jws_twice(junk_first: bool) -> HttpAttack:
+    """Two JWS where one belongs, one of them junk: two Device-Signature headers, or a body of
+    two (a server that takes the first or the last one is caught by one order or the other)."""
+
+    def attack(legit: Legit, token: str) -> HostileRequest:
+        request = carrying(legit, token)
+        pair = ["junk.junk.junk", token] if junk_first else [token, "junk.junk.junk"]
+        if legit.endpoint == "modify":
+            body = "\n".join(pair).encode()
+            return HostileRequest(request.method, request.path, request.headers, body)
+        others = [h for h in request.headers if h[0] != "Device-Signature"]
+        signatures = [("Device-Signature", jws) for jws in pair]
+        return HostileRequest(request.method, request.path, [*signatures, *others])
+
+    return attack
 
 
 def _in_path(device_id: str) -> HttpAttack:
@@ -135,7 +141,8 @@ def _oversized(legit: Legit, token: str) -> HostileRequest:
 
 
 HTTP_ATTACKS: dict[str, HttpAttack] = {
-    "the JWS twice": _jws_twice,
+    "the JWS twice, the junk first": _jws_twice(junk_first=True),
+    "the JWS twice, the junk last": _jws_twice(junk_first=False),
     "HEAD instead": _method("HEAD"),
     "PUT instead": _method("PUT"),
     "POST instead": _method("POST"),

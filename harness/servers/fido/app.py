@@ -86,11 +86,6 @@ def _received(request: Request, raw: bytes) -> Received:
     )
 
 
-def _one_signature_only() -> Reply:
-    """Two Device-Signature headers: which one is the device's? Refused (docs/errata.md)."""
-    return Reply(400, {"Content-Type": "text/plain"}, "more than one Device-Signature header")
-
-
 def _modify(service: FidoService, received: Received, raw: bytes) -> Reply:
     """PATCH: a body over MAX_BODY is 413, one that is not UTF-8 400, else the service's."""
     if len(raw) > MAX_BODY:
@@ -105,7 +100,5 @@ def _modify(service: FidoService, received: Received, raw: bytes) -> Reply:
 def _answer(
     service: FidoService, endpoint: str, received: Received, call: Callable[[], Reply]
 ) -> Response:
-    if received.repeated_signature:
-        call = _one_signature_only
     reply = service.serve(endpoint, received, call)
     return Response(reply.body or None, status_code=reply.status, headers=reply.headers)

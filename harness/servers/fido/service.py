@@ -164,7 +164,7 @@ class FidoService(HookableService):
         received_at = self.clock.now()
         with self._lock:
             scripted = self.script.take(endpoint)
-        reply = scripted if scripted is not None else self._answer(call)
+        reply = scripted if scripted is not None else self._answer(request, call)
         self._recording.add(
             lambda n: RecordedRequest(
                 n, endpoint, request, received_at, reply, scripted is not None
@@ -172,9 +172,10 @@ class FidoService(HookableService):
         )
         return reply
 
-    def _answer(self, call: Callable[[], Reply]) -> Reply:
+    def _answer(self, request: Received, call: Callable[[], Reply]) -> Reply:
         try:
             self.take_fault()
+            self.validate_headers(request)
             with self.store.transaction():  # one request, one commit
                 return call()
         except Refusal as refusal:
@@ -229,6 +230,11 @@ class FidoService(HookableService):
 
     # --- shared checks ---------------------------------------------------------------------
 
+    def validate_headers(self, request: Received) -> None:
+        """docs/errata.md: two Device-Signature headers (which one is the device's?) are 400."""
+        if request.repeated_signature:
+            raise Refusal(400, "more than one Device-Signature header")
+
     def require_accept(self, headers: dict[str, str]) -> None:
         if not protocol.is_jose(headers.get("accept")):
             raise Refusal(406, f"Accept must be {protocol.JOSE}")
@@ -243,7 +249,7 @@ class FidoService(HookableService):
         except InvalidJws as exc:
             raise Refusal(400, str(exc)) from exc
         self.validate_payload_fields(payload, id_field)
-        target = self.store.target(payload[id_field])
+        target = self.find_target(payload[id_field])
         if target is None:
             raise Refusal(401, f"unknown dispatch target {payload[id_field]!r}")
         try:
@@ -253,6 +259,10 @@ class FidoService(HookableService):
             raise Refusal(401, str(exc)) from exc
         self.validate_clock(payload["creationTimeInEpochMillis"])
         return target, payload
+
+    def find_target(self, target_id: str) -> TargetRecord | None:
+        """The dispatch target of this id, if the store holds one."""
+        return self.store.target(target_id)
 
     def validate_payload_fields(self, payload: Any, id_field: str) -> None:
         """400 unless the payload is an object with the mandatory fields, each of its type."""
