@@ -12,35 +12,24 @@ from harness.fido.fixtures import fido_devices
 from harness.fido.keys import HarnessHeldKeys
 from harness.fido.session import FidoSession
 from harness.hostile.canary import Canary
-from harness.hostile.outcome import (
-    HARMLESS,
-    REFUSED,
-    check_canary_untouched,
-    check_no_server_error,
-    check_outcome_name,
-    check_same_state,
-)
+from harness.hostile.case import HostileCase, report_replay
+from harness.hostile.outcome import HARMLESS, REFUSED, check_no_server_error, check_outcome_name
 
 scenarios("fido_hostile")
 
 
-class Attempt:
-    """One hostile case: the attacked device's session, the state before, the canary's hits
-    before, and the hostile exchange."""
+class Attempt(HostileCase):
+    """One hostile case on an endpoint, as the fixture device with its first dispatch target."""
 
     def __init__(self, endpoint: str, client: FidoClient, canary: Canary) -> None:
+        super().__init__(canary)
         device = fido_devices()[hostile.DEVICE]
         self.endpoint = endpoint
         self.session = FidoSession(client, device, device.target(), HarnessHeldKeys())
-        self.canary = canary
-        self.canary_hits = len(canary.hits)
-        self.state_before: dict = {}
         self.exchange: FidoExchange | None = None
-        self.served = False
-        self.requirement = ""  # the clause the case checks
 
     def state(self) -> dict:
-        """What the server holds for the device: its credentials, which must be answered."""
+        """The device's credentials, which must be answered."""
         exchange = self.session.get_credentials()
         checks.check_status(exchange, 200, self.requirement or None)
         return {"credentials": exchange.payload}
@@ -94,18 +83,12 @@ def answer_is(attempt: Attempt, outcome: str, requirement: str, evidence: Eviden
 
 @then("the server still answers and holds the same state for the device")
 def same_state(attempt: Attempt, evidence: Evidence) -> None:
-    after = attempt.state()
-    if attempt.served:  # a tolerated request, served as the legitimate one would be
-        evidence.add("state after the served request (it may change it)", after)
-        return
-    check_same_state(
-        attempt.state_before, after, "the hostile request", attempt.requirement, evidence
-    )
+    attempt.check_state_after(evidence)
 
 
 @then("nothing fetched the canary")
 def canary_untouched(attempt: Attempt) -> None:
-    check_canary_untouched(attempt.canary.hits[attempt.canary_hits :], attempt.requirement)
+    attempt.check_canary()
 
 
 @then("a second acceptance is reported as an advisory")
@@ -113,7 +96,4 @@ def replay_advisory(attempt: Attempt, evidence: Evidence) -> None:
     exchange = attempt.exchange
     assert exchange is not None
     check_no_server_error(exchange.status, exchange.url, "FIDO-HOSTILE-REPLAY")
-    if exchange.status == 200:
-        evidence.advisory(f"{exchange.url}: a replayed request was served again")
-    else:
-        evidence.add("replay refused with", str(exchange.status))
+    report_replay(exchange.status == 200, f"{exchange.url} (HTTP {exchange.status})", evidence)

@@ -10,12 +10,8 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from harness.bench import Bench
 from harness.evidence import Evidence
 from harness.hostile.canary import Canary
-from harness.hostile.outcome import (
-    check_canary_untouched,
-    check_no_server_error,
-    check_outcome_name,
-    check_same_state,
-)
+from harness.hostile.case import HostileCase, report_replay
+from harness.hostile.outcome import check_no_server_error, check_outcome_name
 from harness.mms import checks, hostile, protocol
 from harness.mms.client import MmsClient, MmsExchange
 from harness.mms.session import MmsSession
@@ -27,22 +23,17 @@ scenarios("mms_hostile")
 _CSRS: dict[str, x509.CertificateSigningRequest] = {}
 
 
-class Attempt:
-    """One hostile case: the session of the attacked device, what the server held for it
-    before, the canary's hits before, and the exchanges of the case."""
+class Attempt(HostileCase):
+    """One hostile case on an API, as the API's fixture device."""
 
     def __init__(self, session: MmsSession, api: str, canary: Canary) -> None:
+        super().__init__(canary)
         self.session = session
         self.api = api
-        self.canary = canary
-        self.canary_hits = len(canary.hits)
-        self.state_before: dict = {}
         self.exchange: MmsExchange | None = None
-        self.served = False  # the hostile request got responseCode 0
-        self.requirement = ""  # the clause the case checks
 
-    def state(self, evidence: Evidence) -> dict:
-        """What the server holds for the device: its snapshot, which must be answered."""
+    def state(self) -> dict:
+        """The device's snapshot, which must be answered."""
         snapshot = self.session.snapshot()
         checks.check_envelope(snapshot)
         return hostile.device_state(snapshot.answer)
@@ -54,7 +45,7 @@ def attacked_device(
 ) -> Attempt:
     session = MmsSession.of_fixture(hostile.DEVICE_OF_API[api], mms_client, bench.mms.mds)
     attempt = Attempt(session, api, canary)
-    attempt.state_before = attempt.state(evidence)
+    attempt.state_before = attempt.state()
     return attempt
 
 
@@ -88,18 +79,12 @@ def answer_is(attempt: Attempt, outcome: str, requirement: str, evidence: Eviden
 
 @then("the server still answers and holds the same state for the device")
 def same_state(attempt: Attempt, evidence: Evidence) -> None:
-    after = attempt.state(evidence)
-    if attempt.served:  # a tolerated request, served as the legitimate one would be
-        evidence.add("state after the served request (it may change it)", after)
-        return
-    check_same_state(
-        attempt.state_before, after, "the hostile request", attempt.requirement, evidence
-    )
+    attempt.check_state_after(evidence)
 
 
 @then("nothing fetched the canary")
 def canary_untouched(attempt: Attempt) -> None:
-    check_canary_untouched(attempt.canary.hits[attempt.canary_hits :], attempt.requirement)
+    attempt.check_canary()
 
 
 @then("a second acceptance is reported as an advisory")
@@ -112,9 +97,4 @@ def replay_advisory(attempt: Attempt, evidence: Evidence) -> None:
         return
     checks.check_envelope(exchange)
     code = checks.response_code(exchange.answer, evidence)
-    if code == 0:
-        evidence.advisory(
-            f"{exchange.api}: a replayed request was served again (neither spec forbids it)"
-        )
-    else:
-        evidence.add("replay refused with code", str(code))
+    report_replay(code == 0, f"{exchange.api} (responseCode {code})", evidence)

@@ -6,34 +6,26 @@ asserts the suite fails what each hole breaks.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 from cryptography.hazmat.primitives import serialization
 from jwcrypto import jwk
 from jwcrypto.common import base64url_decode, base64url_encode
 from jwcrypto.jwa import JWA
 
-from harness.jose.decode import decode
 from harness.servers.fido.embedded import reference_service
 from harness.servers.fido.service import FidoService, Received, Refusal
 from harness.servers.fido.store import TargetRecord
-from tests.variant import Expectation, variant_factory
-
-
-def _header(token: object) -> dict[str, Any]:
-    header = decode(token).get("header")
-    return header if isinstance(header, dict) else {}
+from tests.variant import Expectation, fetch_key_urls, unverified_header, variant_factory
 
 
 class CrashesOnCrit(FidoService):
     """Hands a `crit` header to its JOSE library unguarded: HTTP 500."""
 
     def authenticate(self, token: str | None, id_field: str) -> tuple[TargetRecord, dict]:
-        if "crit" in _header(token):
+        if "crit" in unverified_header(token):
             raise RuntimeError("unknown critical header")
         return super().authenticate(token, id_field)
 
@@ -42,11 +34,7 @@ class FetchesKeyUrls(FidoService):
     """Fetches the URL a `jku` or `x5u` header names (before refusing the request)."""
 
     def authenticate(self, token: str | None, id_field: str) -> tuple[TargetRecord, dict]:
-        header = _header(token)
-        for name in ("jku", "x5u"):
-            if isinstance(header.get(name), str):
-                with contextlib.suppress(httpx.HTTPError):
-                    httpx.get(header[name], timeout=2)
+        fetch_key_urls(unverified_header(token))
         return super().authenticate(token, id_field)
 
 
@@ -55,7 +43,7 @@ class HmacWithThePublicKey(FidoService):
     algorithm confusion of libraries that take `alg` from the token)."""
 
     def authenticate(self, token: str | None, id_field: str) -> tuple[TargetRecord, dict]:
-        if token and _header(token).get("alg") == "HS256":
+        if token and unverified_header(token).get("alg") == "HS256":
             head, body, signature = token.split(".")
             payload = json.loads(base64url_decode(body))
             target = self.find_target(payload[id_field])

@@ -5,33 +5,25 @@ tests/test_suite_verdicts_on_variants.py asserts the suite fails what each hole 
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 from jwcrypto.common import base64url_decode
 from jwcrypto.jwa import JWA
 
 from harness.jose import jws
-from harness.jose.decode import decode
 from harness.servers.mms.embedded import reference_service
 from harness.servers.mms.registry import DeviceRecord
 from harness.servers.mms.service import MmsService
-from tests.variant import Expectation, variant_factory
-
-
-def _header(token: object) -> dict[str, Any]:
-    header = decode(token).get("header")
-    return header if isinstance(header, dict) else {}
+from tests.variant import Expectation, fetch_key_urls, unverified_header, variant_factory
 
 
 class CrashesOnCrit(MmsService):
     """Hands a `crit` header to its JOSE library unguarded: HTTP 500."""
 
     def handle(self, body: Any) -> tuple[int, dict[str, Any]]:
-        if isinstance(body, dict) and any("crit" in _header(t) for t in body.values()):
+        if isinstance(body, dict) and any("crit" in unverified_header(t) for t in body.values()):
             raise RuntimeError("unknown critical header")
         return super().handle(body)
 
@@ -40,11 +32,7 @@ class FetchesKeyUrls(MmsService):
     """Fetches the URL a `jku` or `x5u` header names (before refusing the request)."""
 
     def verify_request(self, token: str) -> dict[str, Any]:
-        header = _header(token)
-        for name in ("jku", "x5u"):
-            if isinstance(header.get(name), str):
-                with contextlib.suppress(httpx.HTTPError):
-                    httpx.get(header[name], timeout=2)
+        fetch_key_urls(unverified_header(token))
         return super().verify_request(token)
 
 
@@ -52,7 +40,7 @@ class AcceptsAlgNone(MmsService):
     """Takes an unsecured JWS (`alg: none`, in any case) at its word."""
 
     def verify_request(self, token: str) -> dict[str, Any]:
-        if str(_header(token).get("alg", "")).lower() == "none":
+        if str(unverified_header(token).get("alg", "")).lower() == "none":
             return json.loads(base64url_decode(token.split(".")[1]))
         return super().verify_request(token)
 
@@ -61,7 +49,7 @@ class HonoursUnencodedPayload(MmsService):
     """Honours RFC 7797 `b64: false`, verifying the signature over the raw payload."""
 
     def verify_request(self, token: str) -> dict[str, Any]:
-        header = _header(token)
+        header = unverified_header(token)
         if header.get("b64") is False:
             head, body, signature = token.split(".")
             raw = base64url_decode(body)
