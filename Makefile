@@ -8,6 +8,10 @@ REPORTS := reports
 # Extra `bioharness run` arguments, e.g. ARGS="--profile profiles/staging.toml" or
 # ARGS="--req 'DEV-*' -- --mms-url https://mms.lab/mms/MSBDeviceRequest/"
 ARGS ?=
+# Child processes (every suite run the tests start) import the harness anew: let Python keep its
+# bytecode (and pytest its rewritten test modules) in __pycache__ (git-ignored), or each child
+# compiles them again.
+export PYTHONDONTWRITEBYTECODE =
 
 .PHONY: run test unit fuzz lint format pki perf bench report-tools clean
 

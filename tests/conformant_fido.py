@@ -102,15 +102,18 @@ class CharsetOptional(FidoService):
 
 
 class UnauthorizedForBadFields(FidoService):
-    """Answers 401 ("the JWS is not valid") where the reference says 400, except for the two
-    cases the spec and errata pin to 400: a JWS that is not compact, and a creation time that
-    is no JSON integer."""
+    """Answers 401 ("the JWS is not valid") where the reference says 400, except for the
+    cases the spec and errata pin to 400: a JWS that is not compact, a payload that is not JSON
+    (NaN, Infinity), and a creation time that is no JSON integer."""
 
     def authenticate(self, token: str | None, id_field: str) -> tuple[TargetRecord, dict]:
         try:
             return super().authenticate(token, id_field)
         except Refusal as refusal:
-            pinned = "creationTimeInEpochMillis" in refusal.reason or "compact" in refusal.reason
+            pinned = any(
+                words in refusal.reason
+                for words in ("creationTimeInEpochMillis", "compact", "payload: ")
+            )
             if refusal.reply.status == 400 and not pinned and not _malformed_jws(token):
                 raise Refusal(401, refusal.reason) from refusal
             raise

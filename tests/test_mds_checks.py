@@ -33,7 +33,7 @@ def _request(api: str = protocol.SNAPSHOT, **fields: Any) -> RecordedRequest:
         uniqueTransactionId=str(id(payload)),
     )
     payload.update(fields)
-    return RecordedRequest(api, NOW, "token", {"alg": "RS256"}, payload, None)
+    return RecordedRequest(1, api, NOW, "token", {"alg": "RS256"}, payload, None)
 
 
 def _verdict(check: Any, *args: Any, **kwargs: Any) -> Nonconformance:
@@ -61,10 +61,10 @@ def test_well_formed_requests_pass() -> None:
         (checks.check_timestamps, _request(timeStamp="yesterday")),
         (checks.check_fields, _request(bioType="Palm")),
         (checks.check_fields, _request(serialNumber=7)),
-        (checks.check_signed, RecordedRequest(protocol.SNAPSHOT, NOW, "t", None, None, "bad")),
+        (checks.check_signed, RecordedRequest(1, protocol.SNAPSHOT, NOW, "t", None, None, "bad")),
         (
             checks.check_signed,
-            RecordedRequest(protocol.SNAPSHOT, NOW, "t", {"alg": "HS256"}, {}, None),
+            RecordedRequest(1, protocol.SNAPSHOT, NOW, "t", {"alg": "HS256"}, {}, None),
         ),
     ],
     ids=["no zone", "not a timestamp", "bioType", "not a string", "unverified", "HS256"],

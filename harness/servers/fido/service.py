@@ -245,7 +245,7 @@ class FidoService(HookableService):
             raise Refusal(400, "no JWS")
         try:
             header, raw, _ = peek(token)
-            payload = json_payload(raw)
+            payload = self.read_payload(raw)
         except InvalidJws as exc:
             raise Refusal(400, str(exc)) from exc
         self.validate_payload_fields(payload, id_field)
@@ -259,6 +259,10 @@ class FidoService(HookableService):
             raise Refusal(401, str(exc)) from exc
         self.validate_clock(payload["creationTimeInEpochMillis"])
         return target, payload
+
+    def read_payload(self, raw: bytes) -> Any:
+        """A JWS payload as strict JSON (harness/strict_json.py); InvalidJws when it is not."""
+        return json_payload(raw)
 
     def find_target(self, target_id: str) -> TargetRecord | None:
         """The dispatch target of this id, if the store holds one."""
