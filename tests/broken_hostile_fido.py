@@ -87,7 +87,7 @@ truncates_ids_at_nul = _factory(TruncatesIdsAtNul)
 ALG = '<endpoint> against the algorithm attack "<attack>": <outcome>'
 KEYS = '<endpoint> against the key attack "<attack>": <outcome>'
 HEADER = '<endpoint> against the header attack "<attack>": <outcome>'
-JSON = '<endpoint> against the JSON oddity "<attack>": <outcome>'
+PAYLOAD = '<endpoint> against the payload oddity "<attack>": <outcome>'
 HTTP = '<endpoint> against the HTTP oddity "<attack>": <outcome>'
 EXPECTED: dict[str, Expectation] = {
     "crashes_on_crit": (
@@ -107,7 +107,7 @@ EXPECTED: dict[str, Expectation] = {
         [(HTTP, "PUT instead-get credentials")],
     ),
     "truncates_ids_at_nul": (
-        [(JSON, "identity with a NUL-get credentials")],
-        [(JSON, "identity with a lone surrogate-")],
+        [(PAYLOAD, "identity with a NUL-get credentials")],
+        [(PAYLOAD, "identity with a lone surrogate-")],
     ),
 }

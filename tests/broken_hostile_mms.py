@@ -84,7 +84,7 @@ truncates_serials_at_nul = _factory(TruncatesSerialsAtNul)
 ALG = '<api> against the algorithm attack "<attack>": <outcome>'
 KEYS = '<api> against the key attack "<attack>": <outcome>'
 HEADER = '<api> against the header attack "<attack>": <outcome>'
-JSON = '<api> against the JSON oddity "<attack>": <outcome>'
+PAYLOAD = '<api> against the payload oddity "<attack>": <outcome>'
 EXPECTED: dict[str, Expectation] = {
     "crashes_on_crit": (
         [(HEADER, "crit naming an unknown parameter-"), (HEADER, "crit as a string-")],
@@ -103,7 +103,7 @@ EXPECTED: dict[str, Expectation] = {
         [(HEADER, "a fourth segment-")],
     ),
     "truncates_serials_at_nul": (
-        [(JSON, "identity with a NUL-msbDeviceSnapshot")],
-        [(JSON, "identity with a lone surrogate-")],
+        [(PAYLOAD, "identity with a NUL-msbDeviceSnapshot")],
+        [(PAYLOAD, "identity with a lone surrogate-")],
     ),
 }

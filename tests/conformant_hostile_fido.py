@@ -9,7 +9,6 @@ from __future__ import annotations
 from harness.servers.fido.embedded import reference_service
 from harness.servers.fido.service import FidoService
 from harness.servers.fido.store import TargetRecord
-from tests import conformant_fido
 from tests.variant import variant_factory
 
 
@@ -24,10 +23,8 @@ class LenientJose(FidoService):
 
 
 lenient_jose = variant_factory(reference_service, LenientJose)
-unknown_target_403 = conformant_fido.unknown_target_403
 
 # name -> extra suite options the variant needs
 VARIANTS: dict[str, list[str]] = {
     "lenient_jose": [],
-    "unknown_target_403": [],
 }

@@ -10,7 +10,6 @@ from typing import Any
 from harness.jose.jws import InvalidJws, verify
 from harness.servers.mms.embedded import reference_service
 from harness.servers.mms.service import MmsService
-from tests import conformant_mms
 from tests.variant import variant_factory
 
 
@@ -30,10 +29,8 @@ class LenientJose(MmsService):
 
 
 lenient_jose = variant_factory(reference_service, LenientJose)
-http_400_for_unknown_api = conformant_mms.http_400_for_unknown_api
 
 # name -> extra suite options the variant needs
 VARIANTS: dict[str, list[str]] = {
     "lenient_jose": [],
-    "http_400_for_unknown_api": [],
 }

@@ -66,13 +66,16 @@ RUNS = {
             "--no-html --req MMS-SNAP-TIME -- --mms-url=http://127.0.0.1:9/mms/MSBDeviceRequest/"
         )
     ),
-    # two workers, one physical device
+    # two workers, one physical device (the hostile features, which never touch the device,
+    # are left to the other runs)
     "serial example": [
         "--no-html",
         "-n",
         "2",
         "--profile",
         str(ROOT / "profiles" / "serial-bench.toml"),
+        "--tags",
+        "not hostile",
     ],
 }
 

@@ -272,13 +272,13 @@ Feature: Hostile requests to the Device Service: the JOSE attack catalogue, JSON
       | standard base64 alphabet   | modify             | tolerated |
       | a space inside the token   | modify             | tolerated |
 
-  @req:FIDO-HOSTILE-JSON
-  Scenario Outline: <endpoint> against the JSON oddity "<attack>": <outcome>
+  @req:FIDO-HOSTILE-PAYLOAD
+  Scenario Outline: <endpoint> against the payload oddity "<attack>": <outcome>
     In the signed payload, where the dispatch target is named: depth, lone surrogates, NUL,
     non-UTF-8, NaN, huge numbers, wrong types, duplicate names, non-JSON.
     Given an attack on "<endpoint>" as its fixture device
     When the hostile request "<attack>" is sent, pinned <outcome>
-    Then the answer is <outcome> with requirement FIDO-HOSTILE-JSON
+    Then the answer is <outcome> with requirement FIDO-HOSTILE-PAYLOAD
     And the server still answers and holds the same state for the device
     And nothing fetched the canary
 

@@ -278,13 +278,13 @@ Feature: Hostile requests to the MMS: the JOSE attack catalogue, JSON and HTTP o
       | a space inside the token   | msbKeyRotation        | tolerated |
       | a space inside the token   | msbDeviceRegistration | tolerated |
 
-  @req:MMS-HOSTILE-JSON
-  Scenario Outline: <api> against the JSON oddity "<attack>": <outcome>
-    In the signed payload (where the device is named) and in the body around it: depth, lone
-    surrogates, NUL, non-UTF-8, NaN, huge numbers, wrong types, duplicate names, forged log lines.
+  @req:MMS-HOSTILE-PAYLOAD
+  Scenario Outline: <api> against the payload oddity "<attack>": <outcome>
+    In the signed payload, where the device is named: depth, lone surrogates, NUL, non-UTF-8,
+    NaN, Infinity, huge numbers, wrong types, duplicate names, non-JSON.
     Given an attack on <api> as its fixture device
     When the hostile request "<attack>" is sent
-    Then the answer is <outcome> with requirement MMS-HOSTILE-JSON
+    Then the answer is <outcome> with requirement MMS-HOSTILE-PAYLOAD
     And the server still answers and holds the same state for the device
     And nothing fetched the canary
 
@@ -346,69 +346,82 @@ Feature: Hostile requests to the MMS: the JOSE attack catalogue, JSON and HTTP o
       | payload with trailing garbage            | msbEncryptionCert     | refused |
       | payload with trailing garbage            | msbKeyRotation        | refused |
       | payload with trailing garbage            | msbDeviceRegistration | refused |
-      | API name twice, the last junk            | msbDeviceSnapshot     | refused |
-      | API name twice, the last junk            | msbEncryptionCert     | refused |
-      | API name twice, the last junk            | msbKeyRotation        | refused |
-      | API name twice, the last junk            | msbDeviceRegistration | refused |
-      | API name with a lone surrogate           | msbDeviceSnapshot     | refused |
-      | API name with a lone surrogate           | msbEncryptionCert     | refused |
-      | API name with a lone surrogate           | msbKeyRotation        | refused |
-      | API name with a lone surrogate           | msbDeviceRegistration | refused |
-      | API name with a forged log line          | msbDeviceSnapshot     | refused |
-      | API name with a forged log line          | msbEncryptionCert     | refused |
-      | API name with a forged log line          | msbKeyRotation        | refused |
-      | API name with a forged log line          | msbDeviceRegistration | refused |
-      | API name with a terminal escape          | msbDeviceSnapshot     | refused |
-      | API name with a terminal escape          | msbEncryptionCert     | refused |
-      | API name with a terminal escape          | msbKeyRotation        | refused |
-      | API name with a terminal escape          | msbDeviceRegistration | refused |
-      | API name in upper case                   | msbDeviceSnapshot     | refused |
-      | API name in upper case                   | msbEncryptionCert     | refused |
-      | API name in upper case                   | msbKeyRotation        | refused |
-      | API name in upper case                   | msbDeviceRegistration | refused |
-      | the token as a number                    | msbDeviceSnapshot     | refused |
-      | the token as a number                    | msbEncryptionCert     | refused |
-      | the token as a number                    | msbKeyRotation        | refused |
-      | the token as a number                    | msbDeviceRegistration | refused |
-      | the token as null                        | msbDeviceSnapshot     | refused |
-      | the token as null                        | msbEncryptionCert     | refused |
-      | the token as null                        | msbKeyRotation        | refused |
-      | the token as null                        | msbDeviceRegistration | refused |
-      | the token as an object                   | msbDeviceSnapshot     | refused |
-      | the token as an object                   | msbEncryptionCert     | refused |
-      | the token as an object                   | msbKeyRotation        | refused |
-      | the token as an object                   | msbDeviceRegistration | refused |
-      | body nested 10000 deep                   | msbDeviceSnapshot     | refused |
-      | body nested 10000 deep                   | msbEncryptionCert     | refused |
-      | body nested 10000 deep                   | msbKeyRotation        | refused |
-      | body nested 10000 deep                   | msbDeviceRegistration | refused |
-      | body with NaN                            | msbDeviceSnapshot     | refused |
-      | body with NaN                            | msbEncryptionCert     | refused |
-      | body with NaN                            | msbKeyRotation        | refused |
-      | body with NaN                            | msbDeviceRegistration | refused |
-      | body not UTF-8                           | msbDeviceSnapshot     | refused |
-      | body not UTF-8                           | msbEncryptionCert     | refused |
-      | body not UTF-8                           | msbKeyRotation        | refused |
-      | body not UTF-8                           | msbDeviceRegistration | refused |
-      | body not JSON                            | msbDeviceSnapshot     | refused |
-      | body not JSON                            | msbEncryptionCert     | refused |
-      | body not JSON                            | msbKeyRotation        | refused |
-      | body not JSON                            | msbDeviceRegistration | refused |
-      | body empty                               | msbDeviceSnapshot     | refused |
-      | body empty                               | msbEncryptionCert     | refused |
-      | body empty                               | msbKeyRotation        | refused |
-      | body empty                               | msbDeviceRegistration | refused |
-      | body a JSON array                        | msbDeviceSnapshot     | refused |
-      | body a JSON array                        | msbEncryptionCert     | refused |
-      | body a JSON array                        | msbKeyRotation        | refused |
-      | body a JSON array                        | msbDeviceRegistration | refused |
 
-  @req:MMS-HOSTILE-JSON @consumes_state
-  Scenario Outline: <api> against the JSON oddity "<attack>", which a server may serve: <outcome>
+  @req:MMS-HOSTILE-BODY
+  Scenario Outline: <api> against the body oddity "<attack>": <outcome>
+    In the body around the JWS: the API name twice, with a surrogate, a forged log line or a
+    terminal escape, in upper case; the token of another JSON type; depth, NaN, non-UTF-8.
+    Given an attack on <api> as its fixture device
+    When the hostile request "<attack>" is sent
+    Then the answer is <outcome> with requirement MMS-HOSTILE-BODY
+    And the server still answers and holds the same state for the device
+    And nothing fetched the canary
+
+    Examples:
+      | attack                          | api                   | outcome |
+      | API name twice, the last junk   | msbDeviceSnapshot     | refused |
+      | API name twice, the last junk   | msbEncryptionCert     | refused |
+      | API name twice, the last junk   | msbKeyRotation        | refused |
+      | API name twice, the last junk   | msbDeviceRegistration | refused |
+      | API name with a lone surrogate  | msbDeviceSnapshot     | refused |
+      | API name with a lone surrogate  | msbEncryptionCert     | refused |
+      | API name with a lone surrogate  | msbKeyRotation        | refused |
+      | API name with a lone surrogate  | msbDeviceRegistration | refused |
+      | API name with a forged log line | msbDeviceSnapshot     | refused |
+      | API name with a forged log line | msbEncryptionCert     | refused |
+      | API name with a forged log line | msbKeyRotation        | refused |
+      | API name with a forged log line | msbDeviceRegistration | refused |
+      | API name with a terminal escape | msbDeviceSnapshot     | refused |
+      | API name with a terminal escape | msbEncryptionCert     | refused |
+      | API name with a terminal escape | msbKeyRotation        | refused |
+      | API name with a terminal escape | msbDeviceRegistration | refused |
+      | API name in upper case          | msbDeviceSnapshot     | refused |
+      | API name in upper case          | msbEncryptionCert     | refused |
+      | API name in upper case          | msbKeyRotation        | refused |
+      | API name in upper case          | msbDeviceRegistration | refused |
+      | the token as a number           | msbDeviceSnapshot     | refused |
+      | the token as a number           | msbEncryptionCert     | refused |
+      | the token as a number           | msbKeyRotation        | refused |
+      | the token as a number           | msbDeviceRegistration | refused |
+      | the token as null               | msbDeviceSnapshot     | refused |
+      | the token as null               | msbEncryptionCert     | refused |
+      | the token as null               | msbKeyRotation        | refused |
+      | the token as null               | msbDeviceRegistration | refused |
+      | the token as an object          | msbDeviceSnapshot     | refused |
+      | the token as an object          | msbEncryptionCert     | refused |
+      | the token as an object          | msbKeyRotation        | refused |
+      | the token as an object          | msbDeviceRegistration | refused |
+      | body nested 10000 deep          | msbDeviceSnapshot     | refused |
+      | body nested 10000 deep          | msbEncryptionCert     | refused |
+      | body nested 10000 deep          | msbKeyRotation        | refused |
+      | body nested 10000 deep          | msbDeviceRegistration | refused |
+      | body with NaN                   | msbDeviceSnapshot     | refused |
+      | body with NaN                   | msbEncryptionCert     | refused |
+      | body with NaN                   | msbKeyRotation        | refused |
+      | body with NaN                   | msbDeviceRegistration | refused |
+      | body not UTF-8                  | msbDeviceSnapshot     | refused |
+      | body not UTF-8                  | msbEncryptionCert     | refused |
+      | body not UTF-8                  | msbKeyRotation        | refused |
+      | body not UTF-8                  | msbDeviceRegistration | refused |
+      | body not JSON                   | msbDeviceSnapshot     | refused |
+      | body not JSON                   | msbEncryptionCert     | refused |
+      | body not JSON                   | msbKeyRotation        | refused |
+      | body not JSON                   | msbDeviceRegistration | refused |
+      | body empty                      | msbDeviceSnapshot     | refused |
+      | body empty                      | msbEncryptionCert     | refused |
+      | body empty                      | msbKeyRotation        | refused |
+      | body empty                      | msbDeviceRegistration | refused |
+      | body a JSON array               | msbDeviceSnapshot     | refused |
+      | body a JSON array               | msbEncryptionCert     | refused |
+      | body a JSON array               | msbKeyRotation        | refused |
+      | body a JSON array               | msbDeviceRegistration | refused |
+
+  @req:MMS-HOSTILE-BODY @consumes_state
+  Scenario Outline: <api> against the body oddity "<attack>", which a server may serve: <outcome>
     Tolerated: a server may serve it as the legitimate request, which consumes state.
     Given an attack on <api> as its fixture device
     When the hostile request "<attack>" is sent
-    Then the answer is <outcome> with requirement MMS-HOSTILE-JSON
+    Then the answer is <outcome> with requirement MMS-HOSTILE-BODY
     And the server still answers and holds the same state for the device
     And nothing fetched the canary
 
