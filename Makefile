@@ -8,6 +8,8 @@ REPORTS := reports
 # Extra `bioharness run` arguments, e.g. ARGS="--profile profiles/staging.toml" or
 # ARGS="--req 'DEV-*' -- --mms-url https://mms.lab/mms/MSBDeviceRequest/"
 ARGS ?=
+# Parallel workers for `make run` and `make unit` (a physical device still goes to one worker).
+WORKERS ?= 2
 # Child processes (every suite run the tests start) import the harness anew: let Python keep its
 # bytecode (and pytest its rewritten test modules) in __pycache__ (git-ignored), or each child
 # compiles them again.
@@ -29,13 +31,13 @@ $(ALLURE): package.json package-lock.json
 ## run: the whole conformance suite against the embedded default (or ARGS); a run folder under
 ## reports/ (reports/latest) with allure-results/, junit.xml, summary.json/.html, allure-report/
 run: $(STAMP) $(ALLURE)
-	$(VENV)/bin/bioharness run $(ARGS)
+	$(VENV)/bin/bioharness run -n $(WORKERS) $(ARGS)
 
 ## test: lint, the harness's own tests, then the conformance suite
 test: lint unit run
 
 unit: $(STAMP) $(ALLURE)
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests -n $(WORKERS) --dist loadfile
 
 ## fuzz: the reference servers fuzzed with hypothesis's "fuzz" profile (5000 examples a property,
 ## a new seed each run); `make unit` runs the same properties with the reproducible "ci" profile

@@ -5,7 +5,7 @@ Whatever a client sends, the reference MMS answers HTTP 200 with a signed envelo
 one of the statuses its endpoints have. Neither ever answers a 5xx or logs a traceback, nothing
 but a correctly signed request succeeds, and after the fuzzing a valid request still does.
 
-Profiles: "ci" (the default: 150 examples a property, derandomized so a CI run is reproducible)
+Profiles: "ci" (the default: 100 examples a property, derandomized so a CI run is reproducible)
 and "fuzz" (5000 examples a property, a new random seed each run):
 `BIOHARNESS_FUZZ_PROFILE=fuzz` or `make fuzz`. No example database is written.
 """
@@ -45,7 +45,7 @@ from harness.servers.runner import EmbeddedServer
 
 settings.register_profile(
     "ci",
-    max_examples=150,
+    max_examples=100,
     deadline=None,
     derandomize=True,
     database=None,

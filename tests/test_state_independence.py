@@ -15,7 +15,7 @@ from harness.fixture_state import CONSUMED
 from tests.served import served
 from tests.suite_runner import SuiteRun, run_suite
 
-SEEDS = (1, 2, 3)
+SEEDS = (1, 2)
 SPECS = {"mms": ("steps/test_mms.py", "--mms-url"), "fido": ("steps/test_fido.py", "--fido-url")}
 MISSING_HOOK = "hook of the"  # the skip reason of a scenario whose hook the bench lacks
 # The scenarios that only a lab hook makes possible: they must run (and pass) through the hooks.

@@ -244,6 +244,8 @@ def _print_requests(service: MmsService, stop: threading.Event) -> None:
     seen = 0
     while not stop.wait(0.2):
         for record in service.recorded_after(seen):
+            if record.number > seen + 1:  # more came in 0.2 s than the server keeps
+                print(f"({record.number - seen - 1} requests not shown)", flush=True)
             print(console_line(record), flush=True)
             seen = record.number
 
