@@ -15,6 +15,11 @@ BODY_LIMIT = 64_000  # characters of a body kept as evidence
 HTTP_TIMEOUT = 10.0  # seconds for one exchange (connect, read, write, pool), unless the bench says
 
 
+# What httpx raises when a server drops a request half sent or half answered (a refusal of a
+# hostile request by closing the connection; a server that is not there is a ConnectError).
+CLOSED_ON_US = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
+
+
 def recording_client(evidence: Evidence, timeout: float) -> httpx.Client:
     """An httpx client (with `timeout` on connect, read, write and pool) that adds one evidence
     item per exchange: method, URL, headers and body of the request and of the response."""

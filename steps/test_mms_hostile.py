@@ -74,7 +74,12 @@ def answer_is(attempt: Attempt, outcome: str, requirement: str, evidence: Eviden
     check_outcome_name(outcome)
     assert attempt.exchange is not None
     attempt.requirement = requirement
-    attempt.served = checks.check_hostile_answer(attempt.exchange, outcome, requirement, evidence)
+    authentic = requirement == "MMS-HOSTILE-PAYLOAD"  # the legitimate signer signed the oddity
+    served = checks.check_hostile_answer(
+        attempt.exchange, outcome, requirement, evidence, authentic=authentic
+    )
+    # a served request may change the state only where the legitimate one would
+    attempt.served = served and attempt.api in hostile.CHANGES_STATE
 
 
 @then("the server still answers and holds the same state for the device")

@@ -12,7 +12,7 @@ from harness.device.interface import DeviceRefused
 from harness.evidence import Evidence
 from harness.fido.keys import PlaintextWithheld
 from harness.fido.protocol import is_jose
-from harness.http_client import HTTP_TIMEOUT, recording_client
+from harness.http_client import CLOSED_ON_US, HTTP_TIMEOUT, recording_client
 from harness.jose.jwe import InvalidJwe
 
 
@@ -66,9 +66,14 @@ class FidoClient:
         self, method: str, path: str, headers: list[tuple[str, str]], body: bytes | None = None
     ) -> FidoExchange:
         """Send a request exactly as given (a hostile one: repeated headers, any bytes); its
-        answer is not opened."""
+        answer is not opened. A server that closes the connection on it gives status 0."""
         url = self.base_url + path
-        response = self._http.request(method, url, headers=headers, content=body)
+        try:
+            response = self._http.request(method, url, headers=headers, content=body)
+        except CLOSED_ON_US as exc:
+            closed = f"the server closed the connection: {exc!r}"
+            self.evidence.add(f"{method} {path}", closed)
+            return FidoExchange(method, url, 0, httpx.Headers(), "", problem=closed)
         return FidoExchange(method, url, response.status_code, response.headers, response.text)
 
     def _open(

@@ -21,8 +21,9 @@ from harness.mms.session import fixture_signer
 
 # The endpoints a hostile request goes to, by the name the features use.
 ENDPOINTS = ("get credentials", "get oob operations", "modify", "delete")
-# The fixture device attacked, and its dispatch target whose key signs.
-DEVICE = "grace-phone"
+# The fixture device attacked (no other scenario reads or changes it), its first dispatch
+# target signing.
+DEVICE = "alice-tablet"
 ATTACKER_MATERIAL = "bad-mds-self-signed"
 HOSTILE_NAME = "renamed-by-a-hostile-request"
 
@@ -75,7 +76,12 @@ def legit_request(
     change = {"name": HOSTILE_NAME} if changes_state else {"name": target.name}
     if target.target is not None:
         change["target"] = target.target
-    payload = {"signingDispatchTargetId": target.id, **stamp, "operation": "update", **change}
+    payload = {
+        "signingDispatchTargetId": target.id,
+        **stamp,
+        "operation": protocol.UPDATE,
+        **change,
+    }
     return Legit(endpoint, device_id, payload)
 
 
@@ -127,7 +133,10 @@ def _jws_twice(junk_first: bool) -> HttpAttack:
 
 
 def _in_path(device_id: str) -> HttpAttack:
-    return lambda legit, token: carrying(legit, token, path=legit.path(device_id))
+    """The request for another device id: `device_id` with `{id}` for the attacked device's."""
+    return lambda legit, token: carrying(
+        legit, token, path=legit.path(device_id.format(id=legit.device_id))
+    )
 
 
 def _method(method: str) -> HttpAttack:
@@ -147,9 +156,9 @@ HTTP_ATTACKS: dict[str, HttpAttack] = {
     "PUT instead": _method("PUT"),
     "POST instead": _method("POST"),
     "device id traversing the path": _in_path("..%2F..%2F..%2Fetc%2Fpasswd"),
-    "device id with a lone surrogate": _in_path("%ED%A0%80"),
-    "device id with a NUL": _in_path("bob%00"),
-    "device id 10 KB long": _in_path("b" * 10_000),
+    "device id with a lone surrogate": _in_path("{id}%ED%A0%80"),
+    "device id with a NUL": _in_path("{id}%00"),
+    "device id 10 KB long": _in_path("{id}" + "b" * 10_000),
     "a body over 1 MiB": _oversized,
 }
 

@@ -17,7 +17,8 @@ class HostileCase:
         self.canary = canary
         self.canary_hits = len(canary.hits)
         self.state_before: dict[str, Any] = {}
-        self.served = False  # the hostile request was served as a legitimate one
+        # served as a legitimate request that changes the state would be (it may change it)
+        self.served = False
         self.requirement = ""  # the clause the case checks
 
     def state(self) -> dict[str, Any]:
@@ -25,8 +26,8 @@ class HostileCase:
         raise NotImplementedError
 
     def check_state_after(self, evidence: Evidence) -> None:
-        """The server still answers, and holds what it held, unless the request was served
-        (a tolerated one may change the state as the legitimate request would)."""
+        """The server still answers, and holds what it held, unless the request was served where
+        the legitimate one changes the state (a tolerated request may, as that one would)."""
         after = self.state()
         if self.served:
             evidence.add("state after the served request (it may change it)", after)

@@ -11,7 +11,8 @@ from harness.verdict import Nonconformance
 REFUSED = "refused"  # the spec's refusal for a request that is not what it must be
 TOLERATED = "tolerated"  # a refusal, or served as the legitimate request it reads as
 HARMLESS = "harmless"  # any answer, as long as nothing changes (a HEAD is never a PATCH)
-ANY_CLIENT_ERROR = "4xx"  # refused by HTTP itself (a path no route matches, a header too big)
+ANY_CLIENT_ERROR = "4xx"  # refused by HTTP itself (a path no route matches or is redirected, a
+# header too big)
 OUTCOMES = (REFUSED, TOLERATED, HARMLESS, ANY_CLIENT_ERROR)
 
 

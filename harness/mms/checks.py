@@ -468,19 +468,23 @@ def check_codes_differ(assigned: str, other: str, other_device: str) -> None:
 
 
 def check_hostile_answer(
-    exchange: MmsExchange, outcome: str, requirement: str, evidence: Evidence
+    exchange: MmsExchange, outcome: str, requirement: str, evidence: Evidence, *, authentic: bool
 ) -> bool:
-    """A hostile request's answer: never a server error; `refused`: an HTTP 4xx, or a signed
-    answer with a non-zero code that tells nothing of the device; `tolerated`: a 4xx or any
-    signed answer (the report says which). True when the request was served (code 0)."""
+    """A hostile request's answer: never a server error; `refused`: an HTTP 4xx, a redirect, a
+    connection the server closed, or a signed answer with a non-zero code that tells nothing of
+    the device (to a sender that is not `authentic`, whitelist flags may only say "false", as
+    for any unauthenticated request); `tolerated`: any of those or any signed answer (the report
+    says which). True when the request was served (code 0)."""
     check_no_server_error(exchange.status, exchange.api, requirement)
-    if 400 <= exchange.status < 500:
-        evidence.add("refused over HTTP", str(exchange.status))
+    if exchange.status == 0 or 300 <= exchange.status < 500:
+        evidence.add("refused over HTTP", exchange.problem or str(exchange.status))
         return False
     check_envelope(exchange)
-    if outcome == REFUSED:
+    if outcome != REFUSED:
+        code = response_code(exchange.answer, evidence)
+    elif authentic:
         code = check_refused(exchange, evidence)
     else:
-        code = response_code(exchange.answer, evidence)
+        code = check_rejected(exchange, evidence, None)
     evidence.add("response code", str(code))
     return code == 0

@@ -10,7 +10,7 @@ import httpx
 
 from harness.clock import Clock, SystemClock
 from harness.evidence import Evidence
-from harness.http_client import HTTP_TIMEOUT, recording_client
+from harness.http_client import CLOSED_ON_US, HTTP_TIMEOUT, recording_client
 from harness.jose.jws import InvalidJws, Signer, VerifiedJws, sign, verify
 from harness.jose.mutations import mutate
 from harness.pki.trust import TrustStore
@@ -104,10 +104,16 @@ class MmsClient:
         self, api: str, body: bytes, *, method: str = "POST", path: str = "", payload: Any = None
     ) -> MmsExchange:
         """Send `body` as it is (a hostile request) with `method` to the URL plus `path`; an
-        answer that comes as a JSON object is verified (under its one member's name)."""
-        response = self._http.request(
-            method, self.url + path, content=body, headers={"Content-Type": "application/json"}
-        )
+        answer that comes as a JSON object is verified (under its one member's name). A server
+        that closes the connection on it gives status 0."""
+        try:
+            response = self._http.request(
+                method, self.url + path, content=body, headers={"Content-Type": "application/json"}
+            )
+        except CLOSED_ON_US as exc:
+            closed = f"the server closed the connection: {exc!r}"
+            self.evidence.add(f"{api} request", closed)
+            return MmsExchange(api, payload, {}, 0, {}, None, problem=closed)
         exchange = MmsExchange(
             api=api,
             payload=payload,

@@ -17,14 +17,17 @@ from harness.jose.jws import sign
 from harness.mms import protocol
 from harness.mms.session import MmsSession, fixture_signer
 
-# The fixture device each API is attacked as: one the API serves (a Registration device for
-# registration, a rotating device for key rotation).
+# The fixture device each API is attacked as: one the API serves, and for the APIs that change
+# state one whose state the suite lets scenarios consume (the registration scenario's own device,
+# the rotating device).
 DEVICE_OF_API = {
     protocol.SNAPSHOT: "finger-auth",
     protocol.ENCRYPTION_CERT: "finger-auth",
     protocol.KEY_ROTATION: "finger-rotator",
-    protocol.REGISTRATION: "iris-registration",
+    protocol.REGISTRATION: "iris-enrol",
 }
+# The APIs whose served request changes what the server holds (a served tolerated request may).
+CHANGES_STATE = {protocol.KEY_ROTATION, protocol.REGISTRATION}
 # The answer fields that hold a device's state on the server (a snapshot's).
 STATE_FIELDS = (
     "isWhiteListed",
