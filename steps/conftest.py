@@ -1,5 +1,6 @@
 """Steps more than one step module takes: the set-up of a device scenario (the bench device,
-the reference MMS playing the server, the MDS under test) for the device and the SBI features."""
+the reference MMS playing the server, the MDS under test) for the device and the SBI features,
+and the checks after a hostile case for both hostile features."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import contextlib
 import datetime as dt
 
 import pytest
-from pytest_bdd import given, parsers, when
+from pytest_bdd import given, parsers, then, when
 
 from harness.bench import Bench
 from harness.device.identity import fixture_devices
 from harness.evidence import Evidence
+from harness.hostile.case import HostileCase
 from harness.mds.scenario import DeviceScenario, device_scenario
 from harness.mms.protocol import ResponseCode
 from harness.report.records import ENVIRONMENT
@@ -92,3 +94,16 @@ def mds_starts(dev: DeviceScenario, request: pytest.FixtureRequest) -> None:
     )
     if not dev.owns_device:
         _skip_unless_purpose(dev, str(discovered.get("purpose", "?")))
+
+
+# --- the hostile features' shared checks (each module's Given makes the `attempt`) -------------
+
+
+@then("the server still answers and holds the same state for the device")
+def same_state(attempt: HostileCase, evidence: Evidence) -> None:
+    attempt.check_state_after(evidence)
+
+
+@then("nothing fetched the canary")
+def canary_untouched(attempt: HostileCase) -> None:
+    attempt.check_canary()

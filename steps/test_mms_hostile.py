@@ -82,16 +82,6 @@ def answer_is(attempt: Attempt, outcome: str, requirement: str, evidence: Eviden
     attempt.served = served and attempt.api in hostile.CHANGES_STATE
 
 
-@then("the server still answers and holds the same state for the device")
-def same_state(attempt: Attempt, evidence: Evidence) -> None:
-    attempt.check_state_after(evidence)
-
-
-@then("nothing fetched the canary")
-def canary_untouched(attempt: Attempt) -> None:
-    attempt.check_canary()
-
-
 @then("a second acceptance is reported as an advisory")
 def replay_advisory(attempt: Attempt, evidence: Evidence) -> None:
     exchange = attempt.exchange
