@@ -183,8 +183,10 @@ def _legit_header(**header: Any) -> TokenAttack:
 
 
 def _unencoded_payload(in_crit: bool) -> TokenAttack:
-    """RFC 7797: `b64: false`, the signature over the raw payload (the segment carries it
-    base64url-encoded all the same, as a compact JWS must)."""
+    """RFC 7797's `b64: false`, the signature over the raw payload while the segment still
+    carries it base64url-encoded (the requests hold periods, which RFC 7797's compact form
+    cannot carry). No verifier may accept it; it finds a server that reads `b64` its own way,
+    or fails on it."""
 
     def attack(payload: dict[str, Any], ctx: AttackContext) -> str:
         header = {**ctx.header, "alg": ALG, "b64": False}
