@@ -1,4 +1,5 @@
-"""Benchmark the JOSE core and the reference MMS; write reports/perf.json (`make perf`).
+"""Benchmark the JOSE core, the reference MMS and the whole suite; write reports/perf.json
+(`make perf`).
 
 Measures only; nothing here asserts a speed. Load stays on loopback, bounded in count and time.
 """
@@ -13,8 +14,10 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -34,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "reports" / "perf.json"
 LOAD_CLIENT = Path(__file__).resolve().parent / "load_client.py"
 CLIENTS = 16
+SUITE_TIMEOUT_S = 900  # one whole-suite run, one worker
 THROUGHPUT_REQUESTS, THROUGHPUT_MAX_S = 3000, 20.0
 # RSS phase: WARMUP requests, then the rest up to RSS_TOTAL, all within RSS_MAX_S, a mix of valid
 # snapshot requests (60%) and junk the server records: 60 KB tokens, kept whole (35%), and ~1 MB
@@ -180,6 +184,43 @@ def mms_child_figures() -> dict[str, float | int | str | bool | None]:
     return figures
 
 
+def suite_figures(floor_s: float) -> dict[str, float | int]:
+    """The whole suite on the embedded default (`bioharness run`, no HTML) with one worker and
+    with two: wall and CPU time of the child processes, scenario runs, the speed-up of two
+    workers, and the wall times in floor units (the time of 1,000 RSA-2048 signs here)."""
+    figures: dict[str, float | int] = {}
+    for workers, name in ((1, "suite_1_worker"), (2, "suite_2_workers")):
+        with tempfile.TemporaryDirectory(prefix="bioharness-bench-") as reports:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            command = [sys.executable, "-m", "harness.cli", "run", "--no-html", "-q"]
+            subprocess.run(
+                [*command, "-n", str(workers), "--reports", reports],
+                cwd=ROOT,
+                capture_output=True,
+                timeout=SUITE_TIMEOUT_S,
+                check=False,
+            )
+            wall = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            junit = ET.parse(Path(reports) / "latest" / "junit.xml")
+            runs = len(junit.getroot().findall(".//testcase"))
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        figures.update(
+            {
+                f"{name}_wall_s": wall,
+                f"{name}_cpu_s": cpu,
+                f"{name}_floor_units": wall / floor_s,
+                f"{name}_scenarios_per_s": runs / wall,
+            }
+        )
+        figures["suite_scenario_runs"] = runs
+    figures["suite_speedup_2_workers"] = (
+        figures["suite_1_worker_wall_s"] / figures["suite_2_workers_wall_s"]
+    )
+    return figures
+
+
 def main() -> None:
     pki = fixture_pki()
     signer = Signer(pki.key("mds-signing"), (pki.cert("mds-signing"),))
@@ -219,6 +260,7 @@ def main() -> None:
         peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     )
     results.update(mms_child_figures())
+    results.update(suite_figures(float(results["rsa2048_sign_1000_s"] or 1.0)))
     results["measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(json.dumps(results, indent=2) + "\n")
