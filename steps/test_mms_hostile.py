@@ -74,10 +74,7 @@ def answer_is(attempt: Attempt, outcome: str, requirement: str, evidence: Eviden
     check_outcome_name(outcome)
     assert attempt.exchange is not None
     attempt.requirement = requirement
-    authentic = requirement == "MMS-HOSTILE-PAYLOAD"  # the legitimate signer signed the oddity
-    served = checks.check_hostile_answer(
-        attempt.exchange, outcome, requirement, evidence, authentic=authentic
-    )
+    served = checks.check_hostile_answer(attempt.exchange, outcome, requirement, evidence)
     # a served request may change the state only where the legitimate one would
     attempt.served = served and attempt.api in hostile.CHANGES_STATE
 

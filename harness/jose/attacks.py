@@ -9,7 +9,6 @@ hostile features' Examples rows (from the specs, RFC 7515 and docs/errata.md).
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,10 +17,10 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwcrypto import jwk
-from jwcrypto.common import base64url_encode
+from jwcrypto.common import base64url_decode, base64url_encode
 from jwcrypto.jwa import JWA
 
-from harness.jose.jws import ALG, Signer, private_jwk
+from harness.jose.jws import ALG, Signer
 from harness.pki import certs
 
 
@@ -52,13 +51,6 @@ def _json(value: Any) -> bytes:
     return json.dumps(value).encode()
 
 
-def rs256(signer: Signer, signing_input: bytes) -> bytes:
-    """An RS256 signature by `signer` (on its device when its key stays there)."""
-    if signer.rs256 is not None:
-        return signer.rs256(signing_input)
-    return JWA.signing_alg(ALG).sign(private_jwk(signer.private_key()), signing_input)
-
-
 def compact(
     header: dict[str, Any] | bytes, payload: dict[str, Any] | bytes, signer: Signer | None
 ) -> str:
@@ -67,7 +59,7 @@ def compact(
     head = _b64(header if isinstance(header, bytes) else _json(header))
     body = _b64(payload if isinstance(payload, bytes) else _json(payload))
     signing_input = f"{head}.{body}".encode("ascii")
-    signature = _b64(rs256(signer, signing_input)) if signer else ""
+    signature = _b64(signer.rs256_signature(signing_input)) if signer else ""
     return f"{head}.{body}.{signature}"
 
 
@@ -115,7 +107,7 @@ def _relabelled(alg: str) -> TokenAttack:
 
     def attack(payload: dict[str, Any], ctx: AttackContext) -> str:
         head, body, _ = compact({**ctx.header, "alg": alg}, payload, None).split(".")
-        return f"{head}.{body}.{_b64(rs256(ctx.signer, f'{head}.{body}'.encode()))}"
+        return f"{head}.{body}.{_b64(ctx.signer.rs256_signature(f'{head}.{body}'.encode()))}"
 
     return attack
 
@@ -123,7 +115,7 @@ def _relabelled(alg: str) -> TokenAttack:
 def _signature(change: Callable[[bytes], bytes]) -> TokenAttack:
     def attack(payload: dict[str, Any], ctx: AttackContext) -> str:
         head, body, signature = _legit(payload, ctx).split(".")
-        raw = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
+        raw = base64url_decode(signature)
         return f"{head}.{body}.{_b64(change(raw))}"
 
     return attack
@@ -194,7 +186,7 @@ def _unencoded_payload(in_crit: bool) -> TokenAttack:
             header["crit"] = ["b64"]
         head = _b64(_json(header))
         raw = _json(payload)
-        signature = rs256(ctx.signer, head.encode() + b"." + raw)
+        signature = ctx.signer.rs256_signature(head.encode() + b"." + raw)
         return f"{head}.{_b64(raw)}.{_b64(signature)}"
 
     return attack

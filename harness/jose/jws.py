@@ -85,6 +85,12 @@ class Signer:
     def __repr__(self) -> str:
         return f"Signer({self.chain[0].subject.rfc4514_string()})" if self.chain else "Signer()"
 
+    def rs256_signature(self, signing_input: bytes) -> bytes:
+        """The RS256 signature of `signing_input` (made on the device when the key is there)."""
+        if self.rs256 is not None:
+            return self.rs256(signing_input)
+        return JWA.signing_alg(ALG).sign(private_jwk(self.private_key()), signing_input)
+
     def header(self) -> dict[str, Any]:
         header: dict[str, Any] = {"alg": ALG}
         if self.typ is not None:
@@ -235,11 +241,7 @@ def sign_two_part(payload: dict[str, Any], signer: Signer) -> str:
     """msbKeyRotation's two-part form `payload.signature` (docs/errata.md): RS256 over the ASCII
     base64url payload segment, no header (made on the device when the signer's key is there)."""
     body = base64url_encode(json.dumps(payload).encode())
-    if signer.rs256 is not None:
-        signature = signer.rs256(body.encode("ascii"))
-    else:
-        signature = JWA.signing_alg(ALG).sign(private_jwk(signer.private_key()), body.encode())
-    return f"{body}.{base64url_encode(signature)}"
+    return f"{body}.{base64url_encode(signer.rs256_signature(body.encode('ascii')))}"
 
 
 def verify_two_part(token: object, cert: x509.Certificate) -> Any:

@@ -468,23 +468,27 @@ def check_codes_differ(assigned: str, other: str, other_device: str) -> None:
 
 
 def check_hostile_answer(
-    exchange: MmsExchange, outcome: str, requirement: str, evidence: Evidence, *, authentic: bool
+    exchange: MmsExchange, outcome: str, requirement: str, evidence: Evidence
 ) -> bool:
     """A hostile request's answer: never a server error; `refused`: an HTTP 4xx, a redirect, a
-    connection the server closed, or a signed answer with a non-zero code that tells nothing of
-    the device (to a sender that is not `authentic`, whitelist flags may only say "false", as
-    for any unauthenticated request); `tolerated`: any of those or any signed answer (the report
-    says which). True when the request was served (code 0)."""
+    connection the server closed, or a signed answer with any non-zero code that tells nothing
+    of the device (whitelist flags only as they may on a -102: one says "false"); `tolerated`:
+    any of those or any signed answer (the report says which). True when the request was
+    served (code 0)."""
     check_no_server_error(exchange.status, exchange.api, requirement)
     if exchange.status == 0 or 300 <= exchange.status < 500:
         evidence.add("refused over HTTP", exchange.problem or str(exchange.status))
         return False
     check_envelope(exchange)
-    if outcome != REFUSED:
-        code = response_code(exchange.answer, evidence)
-    elif authentic:
-        code = check_refused(exchange, evidence)
-    else:
-        code = check_rejected(exchange, evidence, None)
+    code = response_code(exchange.answer, evidence)
+    if outcome == REFUSED:
+        if code == 0:
+            raise Nonconformance(
+                f"{exchange.api}: the server accepted a hostile request (responseCode 0)",
+                requirement=requirement,
+                expected="a refusal",
+                seen=code,
+            )
+        check_no_device_data(exchange, evidence, flags_may_say=_AUTHENTIC_FLAGS)
     evidence.add("response code", str(code))
     return code == 0
