@@ -33,6 +33,7 @@ REFERENCE_FIDO = "harness.servers.fido.embedded:reference_service"
 REFERENCE_MDS = "harness.mds.service:EmulatedMds"
 REFERENCE_FIDO_CLIENT = "harness.device.emulator.fido_client:EmulatedFidoClient"
 KEY_HOLDERS = ("device", "harness")  # where a FIDO device's dispatch-target keys are
+TIME_MODES = ("virtual", "real")  # how device scenarios on an all-emulated bench keep time
 
 
 class BenchError(ValueError):
@@ -362,6 +363,21 @@ class DeviceBench:
         key="emulate_on_port",
         check=settings.one_of(lambda: sorted(fixture_devices()), "a fixture device"),
     )
+    time: str = setting(
+        "virtual",
+        "how device scenarios keep time when the device, the MDS and the MMS are all the "
+        "harness's own (emulated device in this process, emulated MDS, embedded MMS): virtual "
+        "(one shared clock; a wait skips to the next thing due) or real (they sleep). A physical "
+        "device, a served port or a vendor MDS always runs in real time",
+        option="--device-time",
+        key="time",
+        check=settings.one_of(lambda: TIME_MODES, "a time mode"),
+        option_type=str,
+    )
+
+    def __post_init__(self) -> None:
+        if self.time not in TIME_MODES:
+            raise BenchError(f"--device-time {self.time!r}: use one of {', '.join(TIME_MODES)}")
 
     def fido_client(self) -> Callable[..., Any]:
         """The emulated FIDO client factory named by `fido_client_factory`."""

@@ -7,7 +7,6 @@ harness/device/checks.py (what the device holds); each names the scenario's requ
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 from cryptography import x509
@@ -109,8 +108,9 @@ def mms_cannot_answer(dev: DeviceScenario) -> None:
 
 
 @when(parsers.parse("{seconds:d} seconds pass"))
-def seconds_pass(seconds: int) -> None:
-    time.sleep(seconds)
+def seconds_pass(dev: DeviceScenario, seconds: int) -> None:
+    """On the scenario's timeline: real seconds, or skipped on an all-emulated bench."""
+    dev.clock.sleep(seconds)
 
 
 # --- Then ------------------------------------------------------------------------------------

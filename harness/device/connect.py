@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from harness.clock import Clock
 from harness.device.emulator.device import EmulatedDevice
 from harness.device.emulator.fido_client import EmulatedFidoClient, FidoClientFactory
 from harness.device.emulator.firmware import Firmware
@@ -111,11 +112,12 @@ def connect(
     boot_timeout: float = BOOT_TIMEOUT,
     fido_client_factory: FidoClientFactory = EmulatedFidoClient,
     sealed: bool = False,
+    clock: Clock | None = None,
 ) -> BenchDevice:
     """Open a device. `spec`: memory | pty | usb (emulated `identity`), serial:<port or URL>,
     usb:<vid>:<pid>[:<serial>] (hex ids; a real device, which reports its own identity).
     An emulated device runs the FIDO client `fido_client_factory` makes, and is `sealed` (never
-    gives a JWE plaintext back) when asked."""
+    gives a JWE plaintext back) when asked; its clock runs from `clock` (default: the system's)."""
     transport = check_transport(spec)
     if transport.kind == "serial":
         device = FramedDevice(SerialLink(transport.port), timeout, evidence, boot_timeout)
@@ -124,7 +126,7 @@ def connect(
         link = UsbLink(transport.vid, transport.pid, transport.serial_number)
         device = FramedDevice(link, timeout, evidence, boot_timeout)
         return BenchDevice(device=device, transport=spec, usb_link=link, _cleanup=[device.close])
-    emulated = EmulatedDevice(identity, fido_client_factory, sealed)
+    emulated = EmulatedDevice(identity, fido_client_factory, sealed, clock)
     if spec == "memory":
         return BenchDevice(device=emulated, transport=spec, emulated=emulated)
     firmware = Firmware(emulated)

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from cryptography import x509
 
 from harness.bench import Bench
-from harness.device.connect import BenchDevice, connect
+from harness.clock import SystemClock, Timeline
+from harness.device.connect import EMULATED_TRANSPORTS, BenchDevice, connect
 from harness.device.identity import DeviceIdentity
 from harness.device.interface import Device
 from harness.evidence import Evidence
@@ -25,6 +26,7 @@ from harness.servers.mms.registry import fixture_record
 from harness.servers.mms.service import MmsService
 from harness.targets import MmsTarget
 from harness.verdict import BenchFault
+from harness.virtual_clock import VirtualClock
 
 # The transport of a device a vendor MDS owns: the suite opens nothing and grades what it sees.
 VENDOR_MDS = "vendor-mds"
@@ -51,6 +53,11 @@ class DeviceScenario:
     def owns_device(self) -> bool:
         """Whether the bench reaches the device itself (not through a vendor MDS)."""
         return self.bench_device is not None
+
+    @property
+    def clock(self) -> Timeline:
+        """The timeline the scenario waits on (virtual on an all-emulated bench)."""
+        return self.waits.clock
 
     @property
     def device(self) -> Device:
@@ -107,10 +114,13 @@ def device_scenario(
 ) -> Iterator[DeviceScenario]:
     """Open the device on `transport` (nothing when a vendor MDS owns it), enrol a real one on
     the reference MMS as `fixture`, and prepare (not start) the MDS under test; the MDS is
-    stopped and the device closed after."""
+    stopped and the device closed after. The device, the MDS and the MMS keep time on one
+    timeline (`scenario_clock`)."""
     if mms.reference is None:
         raise BenchFault("device scenarios need the embedded reference MMS to play the server")
+    clock = scenario_clock(bench, transport)
     with contextlib.ExitStack() as cleanup:
+        cleanup.enter_context(mms.reference.running_on(clock))
         opened = None
         if transport != VENDOR_MDS:
             opened = connect(
@@ -119,13 +129,14 @@ def device_scenario(
                 evidence,
                 timeout=bench.timeouts.device_command,
                 boot_timeout=bench.timeouts.device_boot,
+                clock=clock,
             )
             cleanup.callback(opened.close)
             if opened.real:
                 enroll(mms.reference, opened.device, fixture)
         mds = MdsUnderTest(
             opened.device if opened else None,
-            mds_config(bench, mms),
+            mds_config(bench, mms, clock),
             evidence,
             device_code=fixture.device_code,
             factory=bench.mds.emulated(),
@@ -144,14 +155,26 @@ def device_scenario(
             mds=mds,
             original_certificate=opened.device.certificate if opened else next(iter(known), None),
             requirement=requirement,
-            waits=MdsWaits.of(bench.timeouts),
+            waits=MdsWaits.of(bench.timeouts, clock),
         )
 
 
-def mds_config(bench: Bench, mms: MmsTarget) -> MdsConfig:
-    """How the emulated MDS reaches and trusts the MMS, and signs as the fixture vendor's MDS."""
+def scenario_clock(bench: Bench, transport: str) -> Timeline:
+    """One virtual clock when the device (emulated in this process), the MDS (emulated) and the
+    MMS (embedded) are all the harness's own and the bench keeps virtual time; else real time."""
+    own = transport in EMULATED_TRANSPORTS and bench.mds.sbi_url is None
+    return VirtualClock() if own and bench.device.time == "virtual" else SystemClock()
+
+
+def mds_config(bench: Bench, mms: MmsTarget, clock: Timeline | None = None) -> MdsConfig:
+    """How the emulated MDS reaches and trusts the MMS, signs as the fixture vendor's MDS, and
+    keeps time (on `clock`, default: real time)."""
     return MdsConfig.of_fixture_mds(
-        mms.url, mms.server_trust, info=bench.mms.mds, http_timeout=bench.timeouts.http
+        mms.url,
+        mms.server_trust,
+        info=bench.mms.mds,
+        http_timeout=bench.timeouts.http,
+        clock=clock,
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from cryptography import x509
 
-from harness.clock import parse_iso
+from harness.clock import Sleeper, SystemClock, Timeline, parse_iso
 from harness.device.interface import Device, DeviceError
 from harness.evidence import Evidence
 from harness.http_client import HTTP_TIMEOUT
@@ -36,7 +36,8 @@ READY, NOT_READY, NOT_REGISTERED = "Ready", "Not Ready", "Not Registered"
 
 @dataclass(frozen=True)
 class MdsConfig:
-    """Where the MMS is, how to trust it, how to sign envelopes, and the refresh timing."""
+    """Where the MMS is, how to trust it, how to sign envelopes, the refresh timing, and the
+    timeline the MDS keeps time and sleeps on (the device's own on an all-emulated bench)."""
 
     mms_url: str
     server_trust: TrustStore
@@ -46,6 +47,7 @@ class MdsConfig:
     retry_after: dt.timedelta = dt.timedelta(seconds=0.5)
     max_sleep: dt.timedelta = dt.timedelta(minutes=5)
     http_timeout: float = HTTP_TIMEOUT
+    clock: Timeline = field(default_factory=SystemClock)
 
     @classmethod
     def of_fixture_mds(
@@ -54,6 +56,7 @@ class MdsConfig:
         server_trust: TrustStore | None = None,
         info: MdsInfo | None = None,
         http_timeout: float = HTTP_TIMEOUT,
+        clock: Timeline | None = None,
     ) -> MdsConfig:
         """The fixture vendor's MDS (it signs with the fixture `mds-signing` certificate) for the
         MMS at `mms_url`, whose answers chain to `server_trust` (default: the fixture root)."""
@@ -64,6 +67,7 @@ class MdsConfig:
             signer=Signer(pki.key("mds-signing"), (pki.cert("mds-signing"),)),
             info=info or MdsInfo(),
             http_timeout=http_timeout,
+            clock=clock or SystemClock(),
         )
 
 
@@ -81,7 +85,11 @@ class EmulatedMds:
         self.config = config
         self.evidence = evidence or Evidence()
         self.client = MmsClient(
-            config.mms_url, config.server_trust, evidence=self.evidence, timeout=config.http_timeout
+            config.mms_url,
+            config.server_trust,
+            evidence=self.evidence,
+            timeout=config.http_timeout,
+            clock=config.clock,
         )
         self.session = MmsSession(self.client, device, config.signer, config.info, device_code)
         self.identity = device.identity  # who the device is, read once when the MDS starts
@@ -92,7 +100,7 @@ class EmulatedMds:
         self.last_code: int | None = None
         self.problem: str | None = None
         self._lock = threading.RLock()
-        self._stop = threading.Event()
+        self._sleeper: Sleeper | None = None
         self._thread: threading.Thread | None = None
 
     # --- the cycle -------------------------------------------------------------------------
@@ -133,8 +141,8 @@ class EmulatedMds:
             self.refresh_encryption_cert(str(answer.get("encryptionCertThumbprint", "")))
 
     def adopt_server_time(self, server_time: dt.datetime) -> None:
-        """Set the device clock to the server's time."""
-        self.device.set_clock_offset(server_time - dt.datetime.now(dt.UTC))
+        """Set the device clock to the server's time (its offset from the timeline)."""
+        self.device.set_clock_offset(server_time - self.config.clock.now())
 
     def register(self) -> None:
         answer = self._answer(self.session.register())
@@ -188,14 +196,19 @@ class EmulatedMds:
     def start(self) -> EmulatedMds:
         """Sync once, then keep refreshing before snapshotValidity in a background thread."""
         self.sync()
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._refresh_loop, name="mds-refresh", daemon=True)
+        sleeper = self._sleeper = self.config.clock.sleeper()
+        self._thread = threading.Thread(
+            target=self._refresh_loop, args=(sleeper,), name="mds-refresh", daemon=True
+        )
         self._thread.start()
         return self
 
-    def _refresh_loop(self) -> None:
-        while not self._stop.wait(self._seconds_to_next_sync()):
-            self.sync()
+    def _refresh_loop(self, sleeper: Sleeper) -> None:
+        try:
+            while sleeper.sleep(self._seconds_to_next_sync()):
+                self.sync()
+        finally:
+            sleeper.leave()
 
     def _seconds_to_next_sync(self) -> float:
         config = self.config
@@ -209,7 +222,8 @@ class EmulatedMds:
 
     def stop(self) -> None:
         """Stop refreshing and close the connection to the MMS."""
-        self._stop.set()
+        if self._sleeper is not None:
+            self._sleeper.stop()
         if self._thread is not None:
             self._thread.join(5)
         self.client.close()

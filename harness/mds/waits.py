@@ -3,34 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from harness.bench import Timeouts
+from harness.clock import SystemClock, Timeline
 
 
 @dataclass(frozen=True)
 class MdsWaits:
     """`settle`: seconds an MDS gets to act on an answer before a check reads what it did;
     `longest`: the longest any check waits for it (so a server policy of hours cannot hang a
-    run). Both come from the bench's timeouts."""
+    run). Both come from the bench's timeouts, and count on `clock`, the timeline the MDS
+    sleeps on (virtual on an all-emulated bench)."""
 
     settle: float
     longest: float
+    clock: Timeline = field(default_factory=SystemClock)
 
     @classmethod
-    def of(cls, timeouts: Timeouts) -> MdsWaits:
-        return cls(settle=timeouts.settle, longest=timeouts.longest_wait)
+    def of(cls, timeouts: Timeouts, clock: Timeline | None = None) -> MdsWaits:
+        return cls(
+            settle=timeouts.settle, longest=timeouts.longest_wait, clock=clock or SystemClock()
+        )
 
     def until(self, condition: Callable[[], bool], seconds: float | None = None) -> bool:
         """Whether `condition` becomes true within `seconds` (default: `settle`)."""
-        deadline = time.monotonic() + (self.settle if seconds is None else seconds)
-        while not condition():
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.05)
-        return True
+        return self.clock.wait_until(condition, self.settle if seconds is None else seconds)
 
     def refresh_allowance(
         self, validity: dt.timedelta, times: int, seconds: float | None = None

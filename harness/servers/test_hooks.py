@@ -9,8 +9,10 @@ routes below offer them at `/bioharness/test-hooks/{reset,clock,fault}`, the lab
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
+from collections.abc import Iterator
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -37,6 +39,15 @@ class HookableService:
         self.clock.offset = dt.timedelta()
         with self._fault_lock:
             self._faults = 0
+
+    @contextlib.contextmanager
+    def running_on(self, clock: Clock) -> Iterator[None]:
+        """Run the server clock from `clock` for a while (a device scenario's virtual clock)."""
+        base, self.clock.base = self.clock.base, clock
+        try:
+            yield
+        finally:
+            self.clock.base = base
 
     def set_clock_offset(self, offset: dt.timedelta) -> None:
         """Run the server clock `offset` away from its base clock."""

@@ -14,7 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from harness.clock import OffsetClock
+from harness.clock import Clock, OffsetClock
 from harness.device.emulator.dispatch_targets import FixtureDispatchTargets
 from harness.device.emulator.fido_client import EmulatedFidoClient, FidoClientFactory
 from harness.device.identity import DeviceIdentity
@@ -39,6 +39,7 @@ class EmulatedDevice(Device):
     """A device whose key and certificate start as the fixture ones and can be rotated, holding
     every dispatch target of the fixture FIDO devices, with a FIDO client made by
     `fido_client_factory`. A `sealed` one never gives a JWE plaintext back (no jwe_plaintext).
+    Its clock runs at an adjustable offset from `clock` (default: the system clock).
     """
 
     def __init__(
@@ -46,11 +47,12 @@ class EmulatedDevice(Device):
         identity: DeviceIdentity,
         fido_client_factory: FidoClientFactory = EmulatedFidoClient,
         sealed: bool = False,
+        clock: Clock | None = None,
     ) -> None:
         pki = fixture_pki()
         self.fixture = identity
         self.sealed = sealed
-        self._clock = OffsetClock()
+        self._clock = OffsetClock(clock)
         self._key = pki.key(identity.pki)
         self._chain = [pki.cert(identity.pki), pki.cert("device-ca")]
         self._pending: certs.RsaKey | None = None
