@@ -34,6 +34,8 @@ class PtyHost:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._master = self._slave = -1
+        self._wake_read, self._wake_write = os.pipe()  # wakes the serving thread's select
+        os.set_blocking(self._wake_read, False)
 
     def start(self) -> PtyHost:
         """Open a pty, point `port` at it and serve the firmware on it."""
@@ -52,8 +54,8 @@ class PtyHost:
     def _serve(self) -> None:
         session = FirmwareSession(self.firmware)  # a new pty is a new connection
         while not self._stop.is_set():
-            ready, _, _ = select.select([self._master], [], [], 0.05)
-            if not ready:
+            ready, _, _ = select.select([self._master, self._wake_read], [], [])
+            if self._master not in ready:
                 continue
             try:
                 chunk = os.read(self._master, 65536)
@@ -67,7 +69,10 @@ class PtyHost:
         """Stop serving and close both ends: the port fails and cannot be opened."""
         self._stop.set()
         if self._thread is not None:
+            os.write(self._wake_write, b"!")
             self._thread.join(2)
+            with contextlib.suppress(BlockingIOError):
+                os.read(self._wake_read, 64)
         for fd in (self._master, self._slave):
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -82,6 +87,9 @@ class PtyHost:
         """Unplug for good and remove the port link."""
         if self._master >= 0:
             self.unplug()
+        for fd in (self._wake_read, self._wake_write):
+            with contextlib.suppress(OSError):
+                os.close(fd)
         if self._owns_dir:
             shutil.rmtree(self._dir, ignore_errors=True)
 
