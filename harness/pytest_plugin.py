@@ -10,9 +10,9 @@ from typing import Any
 
 import allure
 import pytest
-from xdist.scheduler import LoadFileScheduling
+from xdist.scheduler import LoadFileScheduling, LoadScheduling
 
-from harness import settings, targets
+from harness import settings, step_lookup, targets
 from harness.bench import SETTING_GROUPS, Bench
 from harness.device.connect import PHYSICAL_KINDS, check_transport, connect
 from harness.device.identity import fixture_devices
@@ -35,6 +35,10 @@ pytest_plugins = ["harness.report.plugin"]
 HOOK_TAGS = {"needs_server_clock": "clock", "needs_server_fault": "fault"}
 SPEC_NAMES = {"mms": "Management Server", "fido": "Device Service"}
 _BENCH = pytest.StashKey[Bench]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    step_lookup.install()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -266,15 +270,23 @@ class OneWorkerPerDevice(LoadFileScheduling):
         return "the bench device" if module.endswith(DEVICE_MODULES) else module
 
 
-def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadFileScheduling | None:
-    """Under any parallel distribution, a bench with a physical device (or a vendor MDS, which
-    owns one and listens on one port) gets OneWorkerPerDevice; an emulated device is opened
-    anew by each scenario on its own worker, so it needs nothing."""
+def pytest_xdist_make_scheduler(
+    config: pytest.Config, log: Any
+) -> LoadScheduling | LoadFileScheduling | None:
+    """How the scenarios spread over parallel workers. A bench with a physical device (or a
+    vendor MDS, which owns one and listens on one port): OneWorkerPerDevice. A bench that is
+    all the harness's own (embedded servers, emulated device: every worker starts its own, and
+    each scenario opens its device anew): one scenario at a time to whichever worker is free.
+    Otherwise (an external server the workers share): the distribution asked for (`bioharness
+    run` asks for loadfile, so two workers never attack one fixture identity at once)."""
+    if config.getvalue("dist") == "no":
+        return None
     bench = bench_of(config)
     kinds = {check_transport(spec).kind for spec in bench.device.transports}
-    one_device = bool(kinds & set(PHYSICAL_KINDS)) or bench.mds.sbi_url is not None
-    if one_device and config.getvalue("dist") != "no":
+    if kinds & set(PHYSICAL_KINDS) or bench.mds.sbi_url is not None:
         return OneWorkerPerDevice(config, log)
+    if bench.mms.embedded and bench.fido.embedded:
+        return LoadScheduling(config, log)
     return None
 
 

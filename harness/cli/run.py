@@ -91,9 +91,10 @@ def suite_args(args: argparse.Namespace, profile: Profile | None, folder: Path) 
         command += ["-k", args.keyword]
     workers = args.workers or (profile.get("run", "workers", 1) if profile else 1)
     if workers > 1:
-        # One worker per step module, and the modules that drive a physical device on one (the
-        # plugin's OneWorkerPerDevice): it is never driven by two workers at once. (xdist's
-        # loadgroup cannot be used: with pytest 9.2 its group renaming has no effect.)
+        # The plugin's pytest_xdist_make_scheduler decides: scenario by scenario on a bench
+        # that is all the harness's own, the modules that drive a physical device on one worker,
+        # else one step module per worker (loadfile). (xdist's loadgroup cannot be used: with
+        # pytest 9.2 its group renaming has no effect.)
         command += ["-n", str(workers), "--dist", "loadfile"]
     return command + list(args.suite_args)
 
