@@ -44,11 +44,11 @@ def recording_client(evidence: Evidence, timeout: float) -> httpx.Client:
             },
         )
 
-    return httpx.Client(timeout=timeout, verify=_tls_context(), event_hooks={"response": [record]})
+    return httpx.Client(timeout=timeout, verify=tls_context(), event_hooks={"response": [record]})
 
 
 @cache
-def _tls_context() -> ssl.SSLContext:
+def tls_context() -> ssl.SSLContext:
     """httpx's default TLS context, made once: loading the CA bundle costs ~50 ms a client."""
     return httpx.create_ssl_context()
 

@@ -24,7 +24,7 @@ from harness.device.interface import (
 )
 from harness.fido import protocol
 from harness.fido.fixtures import fido_devices
-from harness.http_client import HTTP_TIMEOUT
+from harness.http_client import HTTP_TIMEOUT, tls_context
 from harness.jose.jws import ALG, sign_with
 
 CLOCK = "clock"  # the problem of a call that gave up on a device_signature_expired 401
@@ -101,7 +101,7 @@ class EmulatedFidoClient:
         url = service_url.rstrip("/") + op.path.format(device_id=device_id)
         sent, response = 0, None
         try:
-            with httpx.Client(timeout=self.timeout) as http:
+            with httpx.Client(timeout=self.timeout, verify=tls_context()) as http:
                 for _ in ("the request", "once more after a resync"):
                     sent += 1
                     response = self._send(http, op.method, url, target_id, fields)
