@@ -7,6 +7,7 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,7 @@ from harness.bench import Bench, DeviceBench, MdsBench
 from harness.clock import SystemClock
 from harness.mds.scenario import scenario_clock
 from harness.virtual_clock import VirtualClock
+from tests.suite_runner import run_suite
 
 
 def ticking(clock: VirtualClock, every: float, work: Callable[[], None] = lambda: None):
@@ -127,3 +129,18 @@ def test_only_an_all_emulated_bench_keeps_virtual_time(
     bench = Bench(mds=mds, device=DeviceBench(time=time_mode))
     clock = scenario_clock(bench, transport)
     assert isinstance(clock, VirtualClock if virtual else SystemClock)
+
+
+def test_the_timed_device_scenarios_pass_in_real_time_over_pty_and_usb(tmp_path: Path) -> None:
+    """What a physical device gets (real time) passes on the emulated transports too: the
+    scenarios that wait on snapshot validity, its expiry and the refresh timers. (The serial
+    example profile runs every device scenario in real time: tests/test_cli.py.)"""
+    timed = ("DEV-REFRESH", "DEV-EXPIRY", "DEV-ENCRYPTION-CERT")
+    requirements = [f"--req={r}" for r in timed]
+    run = run_suite(tmp_path, "steps/test_device.py", "--device-time=real", *requirements)
+    assert run.returncode == 0, run.output[-3000:]
+    assert not run.failed and not run.skipped
+    for transport in ("pty", "usb"):
+        refreshed = f"test_the_snapshot_is_refreshed_before_it_expires[{transport}]"
+        expired = f"test_capture_is_refused_once_the_snapshot_has_expired[{transport}]"
+        assert {refreshed, expired} <= run.passed
