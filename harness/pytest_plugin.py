@@ -10,7 +10,7 @@ from typing import Any
 
 import allure
 import pytest
-from xdist.scheduler import LoadFileScheduling, LoadScheduling
+from xdist.scheduler import LoadFileScheduling
 
 from harness import settings, step_lookup, targets
 from harness.bench import SETTING_GROUPS, Bench
@@ -270,23 +270,23 @@ class OneWorkerPerDevice(LoadFileScheduling):
         return "the bench device" if module.endswith(DEVICE_MODULES) else module
 
 
-def pytest_xdist_make_scheduler(
-    config: pytest.Config, log: Any
-) -> LoadScheduling | LoadFileScheduling | None:
-    """How the scenarios spread over parallel workers. A bench with a physical device (or a
-    vendor MDS, which owns one and listens on one port): OneWorkerPerDevice. A bench that is
-    all the harness's own (embedded servers, emulated device: every worker starts its own, and
-    each scenario opens its device anew): one scenario at a time to whichever worker is free.
-    Otherwise (an external server the workers share): the distribution asked for (`bioharness
-    run` asks for loadfile, so two workers never attack one fixture identity at once)."""
-    if config.getvalue("dist") == "no":
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadFileScheduling | None:
+    """Where the distribution asked for is unsafe for the bench, a safe one. A physical device
+    (or a vendor MDS, which owns one and listens on one port): OneWorkerPerDevice, so it is
+    never driven by two workers at once. Scenario by scenario (`load`, what `bioharness run`
+    asks for) against an external server the workers share: one step module per worker, so two
+    workers never attack one fixture identity at once. A bench that is all the harness's own
+    (each worker starts its own servers, each scenario opens its emulated device anew) takes
+    what was asked."""
+    dist = config.getvalue("dist")
+    if dist == "no":
         return None
     bench = bench_of(config)
     kinds = {check_transport(spec).kind for spec in bench.device.transports}
     if kinds & set(PHYSICAL_KINDS) or bench.mds.sbi_url is not None:
         return OneWorkerPerDevice(config, log)
-    if bench.mms.embedded and bench.fido.embedded:
-        return LoadScheduling(config, log)
+    if dist == "load" and not (bench.mms.embedded and bench.fido.embedded):
+        return LoadFileScheduling(config, log)
     return None
 
 

@@ -91,11 +91,11 @@ def suite_args(args: argparse.Namespace, profile: Profile | None, folder: Path) 
         command += ["-k", args.keyword]
     workers = args.workers or (profile.get("run", "workers", 1) if profile else 1)
     if workers > 1:
-        # The plugin's pytest_xdist_make_scheduler decides: scenario by scenario on a bench
-        # that is all the harness's own, the modules that drive a physical device on one worker,
-        # else one step module per worker (loadfile). (xdist's loadgroup cannot be used: with
-        # pytest 9.2 its group renaming has no effect.)
-        command += ["-n", str(workers), "--dist", "loadfile"]
+        # Scenario by scenario to whichever worker is free; the plugin's
+        # pytest_xdist_make_scheduler keeps a physical device's modules on one worker and, against
+        # a shared external server, one step module per worker. (xdist's loadgroup cannot be
+        # used: with pytest 9.2 its group renaming has no effect.)
+        command += ["-n", str(workers), "--dist", "load"]
     return command + list(args.suite_args)
 
 

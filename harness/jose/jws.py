@@ -43,9 +43,15 @@ def _cached_jwk(pem: bytes) -> jwk.JWK:
     return jwk.JWK.from_pem(pem)
 
 
+@lru_cache(maxsize=256)
 def private_jwk(key: certs.RsaKey) -> jwk.JWK:
-    """A cached jwcrypto key for an RSA private key."""
-    return _cached_jwk(certs.key_to_pem(key))
+    """A cached jwcrypto key for an RSA private key the harness holds (a fixture key or one it
+    made). Taken from the key object, without jwcrypto's RSA consistency check: OpenSSL's takes
+    ~0.1 s a key, twice (on import and on first use), and these keys are our own."""
+    jwcrypto_key = jwk.JWK()
+    jwcrypto_key.unsafe_skip_rsa_key_validation = True
+    jwcrypto_key.import_from_pyca(key)
+    return jwcrypto_key
 
 
 def public_jwk(cert: x509.Certificate) -> jwk.JWK:
