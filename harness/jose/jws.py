@@ -110,19 +110,16 @@ def sign(payload: dict[str, Any] | bytes, signer: Signer, **header: Any) -> str:
     """Compact JWS of `payload` (JSON-encoded if a dict), RS256, with the signer's x5c (made on
     the device when the signer's key is there)."""
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    protected = {**signer.header(), **header}
-    if signer.rs256 is not None:
-        return sign_with(body, protected, signer.rs256)
-    token = jws.JWS(body)
-    token.add_signature(private_jwk(signer.private_key()), alg=ALG, protected=json.dumps(protected))
-    return token.serialize(compact=True)
+    return sign_with(body, {**signer.header(), **header}, signer.rs256_signature)
 
 
 def sign_with(
     payload: dict[str, Any] | bytes, header: dict[str, Any], rs256: Callable[[bytes], bytes]
 ) -> str:
-    """Compact JWS whose RS256 signature is made by `rs256` over the signing input: for a key
-    that never leaves its device. The result verifies like any other (see `verify`)."""
+    """Compact JWS whose RS256 signature is made by `rs256` over the signing input (jwcrypto's
+    RS256 with a key the harness holds, or the device's for a key that never leaves it): the
+    compact form of RFC 7515 7.1, without a jwcrypto JWS object (whose header registry is
+    deep-copied for every token: a sixth of what the reference MMS spent answering)."""
     protected = base64url_encode(json.dumps({**header, "alg": ALG}).encode())
     raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     body = base64url_encode(raw)
