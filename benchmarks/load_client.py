@@ -1,12 +1,15 @@
-"""Load generator for the reference MMS, run as its own process by benchmarks/throughput.py.
+"""Load generator for the reference servers, run as its own process by benchmarks/throughput.py.
 
 `load_client.py URL --clients 16 --requests 3000 --max-seconds 20 --mix valid,junk60k,junk1m`
-sends `--requests` POSTs (fewer if `--max-seconds` passes first) from `--clients` threads, each
-with its own httpx.Client, cycling through the `--mix` kinds by request number:
+sends `--requests` requests (fewer if `--max-seconds` passes first) from `--clients` threads,
+each with its own httpx.Client, cycling through the `--mix` kinds by request number:
 
-- valid: a snapshot request signed by the fixture MDS key, as throughput.py builds it;
+- valid: a snapshot request POSTed to the MMS at URL, signed by the fixture MDS key;
 - junk60k: `{"msbDeviceSnapshot": "<60 KB of base64url junk>.x.y"}`, kept whole by the server;
-- junk1m: the same with ~1 MB of junk (just under the 1 MiB body limit), clipped when recorded.
+- junk1m: the same with ~1 MB of junk (just under the 1 MiB body limit), clipped when recorded;
+- fido: a GET of a fixture device's credentials from the Device Service at URL (its base URL),
+  with a Device-Signature by one of its dispatch targets, made once (valid for the 5 minutes
+  of clock divergence the service accepts; it is not refused as a replay, nor need it be).
 
 Prints one JSON object: count, errors (transport failures and statuses other than 200), statuses,
 elapsed, per_s, p50_ms, p99_ms.
@@ -23,10 +26,18 @@ import statistics
 import threading
 import time
 from collections import Counter
+from typing import NamedTuple
 
 import httpx
 
 JUNK_SIZES = {"junk60k": 60_000, "junk1m": 1_000_000}
+
+
+class Request(NamedTuple):
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes | None
 
 
 def valid_body() -> bytes:
@@ -48,20 +59,43 @@ def junk_body(size: int) -> bytes:
     return b'{"msbDeviceSnapshot": "' + junk + b'.x.y"}'
 
 
+def fido_get(base_url: str) -> Request:
+    """GET credentials as the first fixture device, signed by its first dispatch target."""
+    from harness.evidence import Evidence
+    from harness.fido import protocol
+    from harness.fido.client import FidoClient
+    from harness.fido.fixtures import fido_devices
+    from harness.fido.session import FidoSession
+
+    device = next(iter(fido_devices().values()))
+    with FidoClient(base_url, Evidence()) as client:
+        signature = FidoSession(client, device, device.targets[0]).device_signature()
+    headers = {"Device-Signature": signature, "Accept": protocol.JOSE}
+    path = protocol.CREDENTIALS_PATH.format(device_id=device.device_id)
+    return Request("GET", base_url.rstrip("/") + path, headers, None)
+
+
+def request_of(kind: str, url: str) -> Request:
+    """The request a `--mix` kind sends to `url`."""
+    if kind == "fido":
+        return fido_get(url)
+    body = valid_body() if kind == "valid" else junk_body(JUNK_SIZES[kind])
+    return Request("POST", url, {}, body)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("url")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--max-seconds", type=float, default=20.0)
-    parser.add_argument("--mix", default="valid", help="comma-separated: valid, junk60k, junk1m")
+    parser.add_argument(
+        "--mix", default="valid", help="comma-separated: valid, junk60k, junk1m, fido"
+    )
     args = parser.parse_args()
 
     kinds = args.mix.split(",")
-    bodies = {
-        kind: valid_body() if kind == "valid" else junk_body(JUNK_SIZES[kind])
-        for kind in set(kinds)
-    }
+    requests = {kind: request_of(kind, args.url) for kind in set(kinds)}
     numbers = itertools.count()
     lock = threading.Lock()
     latencies: list[float] = []
@@ -76,10 +110,13 @@ def main() -> None:
                     n = next(numbers)
                 if n >= args.requests:
                     break
-                body = bodies[kinds[n % len(kinds)]]
+                request = requests[kinds[n % len(kinds)]]
                 begin = time.perf_counter()
                 try:
-                    status = str(client.post(args.url, content=body).status_code)
+                    answer = client.request(
+                        request.method, request.url, headers=request.headers, content=request.body
+                    )
+                    status = str(answer.status_code)
                 except httpx.HTTPError as exc:
                     status = type(exc).__name__
                 mine.append(time.perf_counter() - begin)

@@ -1,4 +1,4 @@
-"""Benchmark the JOSE core, the reference MMS and the whole suite; write reports/perf.json
+"""Benchmark the JOSE core, the reference servers and the whole suite; write reports/perf.json
 (`make perf`).
 
 Measures only; nothing here asserts a speed. Load stays on loopback, bounded in count and time.
@@ -67,13 +67,15 @@ def rsa2048_sign_seconds(count: int = 1000) -> float:
     return time.perf_counter() - start
 
 
-class MmsProcess:
-    """The reference MMS as a lab starts it, `bioharness serve mms --port 0`, in a child process;
-    its console (one line per request) is drained by a thread so it never blocks on a full pipe."""
+class ServedProcess:
+    """A reference server as a lab starts it, `bioharness serve mms|fido --port 0`, in a child
+    process; its console (one line per request) is drained by a thread so it never blocks on a
+    full pipe."""
 
-    def __init__(self) -> None:
+    def __init__(self, what: str = "mms") -> None:
+        self.announcement = f"reference {what.upper()} at "
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "harness.cli", "serve", "mms", "--port", "0"],
+            [sys.executable, "-m", "harness.cli", "serve", what, "--port", "0"],
             cwd=ROOT,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -107,10 +109,10 @@ class MmsProcess:
             if line is None:
                 break
             seen.append(line)
-            if line.startswith("reference MMS at "):
+            if line.startswith(self.announcement):
                 self.started.set()  # from now on the drain only discards
-                return line.removeprefix("reference MMS at ").strip()
-        raise RuntimeError(f"the MMS did not say where it serves: {''.join(seen)[-2000:]!r}")
+                return line.removeprefix(self.announcement).strip()
+        raise RuntimeError(f"the server did not say where it serves: {''.join(seen)[-2000:]!r}")
 
     def rss_mib(self) -> float:
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
@@ -136,27 +138,34 @@ def load(url: str, requests: int, max_seconds: float, mix: str = "valid") -> dic
     return json.loads(done.stdout)
 
 
-def mms_child_figures() -> dict[str, float | int | str | bool | None]:
-    """16 clients in another process against the MMS child; then, in a fresh MMS child, its RSS
-    after a warm-up and after RSS_TOTAL requests (valid and recorded junk)."""
-    figures: dict[str, float | int | str | bool | None] = {}
-    mms = MmsProcess()
+def clients_figures(what: str, mix: str) -> dict[str, float | int | str | bool | None]:
+    """16 clients in another process against a `serve what` child: throughput and latency."""
+    server = ServedProcess(what)
     try:
-        run = load(mms.url, THROUGHPUT_REQUESTS, THROUGHPUT_MAX_S)
+        run = load(server.url, THROUGHPUT_REQUESTS, THROUGHPUT_MAX_S, mix)
     finally:
-        mms.stop()
-    figures.update(
-        mms_16_clients_requests=run["count"],
-        mms_16_clients_errors=run["errors"],
-        mms_16_clients_elapsed_s=run["elapsed_s"],
-        mms_16_clients_per_s=run["per_s"],
-        mms_16_clients_p50_ms=run["p50_ms"],
-        mms_16_clients_p99_ms=run["p99_ms"],
-    )
+        server.stop()
+    figures: dict[str, float | int | str | bool | None] = {
+        f"{what}_16_clients_requests": run["count"],
+        f"{what}_16_clients_errors": run["errors"],
+        f"{what}_16_clients_elapsed_s": run["elapsed_s"],
+        f"{what}_16_clients_per_s": run["per_s"],
+        f"{what}_16_clients_p50_ms": run["p50_ms"],
+        f"{what}_16_clients_p99_ms": run["p99_ms"],
+    }
     if run["errors"]:
-        figures["mms_16_clients_statuses"] = json.dumps(run["statuses"])
+        figures[f"{what}_16_clients_statuses"] = json.dumps(run["statuses"])
+    return figures
 
-    mms = MmsProcess()
+
+def served_figures() -> dict[str, float | int | str | bool | None]:
+    """16 clients in another process against the MMS child (snapshot requests) and the Device
+    Service child (GETs of credentials); then, in a fresh MMS child, its RSS after a warm-up
+    and after RSS_TOTAL requests (valid and recorded junk)."""
+    figures = clients_figures("mms", "valid")
+    figures.update(clients_figures("fido", "fido"))
+
+    mms = ServedProcess("mms")
     try:
         deadline = time.monotonic() + RSS_MAX_S
         warm = load(mms.url, WARMUP, RSS_MAX_S, RSS_MIX)
@@ -259,7 +268,7 @@ def main() -> None:
         mms_snapshot_p99_ms=latencies[int(len(latencies) * 0.99) - 1] * 1000,
         peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     )
-    results.update(mms_child_figures())
+    results.update(served_figures())
     results.update(suite_figures(float(results["rsa2048_sign_1000_s"] or 1.0)))
     results["measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     OUT.parent.mkdir(exist_ok=True)
