@@ -88,8 +88,9 @@ class PtyHost:
         if self._master >= 0:
             self.unplug()
         for fd in (self._wake_read, self._wake_write):
-            with contextlib.suppress(OSError):
+            if fd >= 0:
                 os.close(fd)
+        self._wake_read = self._wake_write = -1
         if self._owns_dir:
             shutil.rmtree(self._dir, ignore_errors=True)
 
