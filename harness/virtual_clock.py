@@ -58,19 +58,18 @@ class VirtualClock:
             self._busy += 1
         return VirtualSleeper(self)
 
-    def _settle(self) -> bool:
-        """Wait (real time, bounded) until no sleeper is busy; whether one was."""
+    def _settle(self) -> None:
+        """Wait (real time, at most `settle_timeout`) until no sleeper is busy."""
         with self._changed:
-            was_busy = self._busy > 0
             self._changed.wait_for(lambda: self._busy == 0, self.settle_timeout)
-            return was_busy
 
     def _step(self, end: dt.datetime) -> None:
         """Once every sleeper is idle: jump to the earliest wake-up (or `end`), waking who is
-        due. When some were busy, only wait for them: the caller looks again first."""
-        if self._settle():
-            return
+        due. When some were busy and settle, only wait for them: the caller looks again first;
+        one still busy after `settle_timeout` is left behind."""
         with self._changed:
+            if self._busy and self._changed.wait_for(lambda: self._busy == 0, self.settle_timeout):
+                return
             target = min([end, *self._wake_ups.values()])
             gap = target - self.now()
             if gap > dt.timedelta():
