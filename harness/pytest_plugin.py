@@ -38,6 +38,7 @@ _BENCH = pytest.StashKey[Bench]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """pytest-bdd looks steps up through harness/step_lookup.py (listed once per module)."""
     step_lookup.install()
 
 
