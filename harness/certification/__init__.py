@@ -1,0 +1,1 @@
+"""Certification runs: official runs, signed evidence bundles, deviations, run comparison."""
