@@ -11,14 +11,32 @@ from harness.report.catalogue import ROOT
 from harness.report.records import CATEGORIES
 
 ALLURE = ROOT / "node_modules" / ".bin" / "allure"
+# The trend Allure 3 keeps (its `historyPath`): one JSON line a run, the report's own appended.
+HISTORY = "allure-history.jsonl"
 
 
 class AllureUnavailable(RuntimeError):
     """The Allure 3 command line is not installed in the project."""
 
 
-def build(results: Path, output: Path, name: str, timeout: float = 300) -> Path:
-    """Generate the report for `results` into `output`; return its index.html.
+def carry_history(previous: Path | None, folder: Path) -> Path:
+    """The history file for the report of the run folder `folder`, started from a copy of the
+    `previous` run folder's (when there is one and it has one), so the report shows the trend."""
+    history = folder / HISTORY
+    if (
+        previous is not None
+        and (previous / HISTORY).is_file()
+        and previous.resolve() != folder.resolve()
+    ):
+        shutil.copyfile(previous / HISTORY, history)
+    return history
+
+
+def build(
+    results: Path, output: Path, name: str, timeout: float = 300, *, history: Path | None = None
+) -> Path:
+    """Generate the report for `results` into `output`; return its index.html. With `history`
+    (see carry_history), Allure reads the earlier runs from that file and appends this one.
 
     Allure exits 0 even when tests failed: verdicts come from summary.json, not from here.
     """
@@ -30,7 +48,10 @@ def build(results: Path, output: Path, name: str, timeout: float = 300) -> Path:
         )
     shutil.rmtree(output, ignore_errors=True)
     config = results.parent / "allurerc.json"  # Allure 3 takes its categories from its config
-    config.write_text(json.dumps({"name": name, "categories": CATEGORIES}, indent=2) + "\n")
+    settings: dict[str, object] = {"name": name, "categories": CATEGORIES}
+    if history is not None:  # absolute: Allure resolves it against its working directory
+        settings["historyPath"] = str(history.resolve())
+    config.write_text(json.dumps(settings, indent=2) + "\n")
     proc = subprocess.run(
         [command, "generate", str(results), "--output", str(output), "--config", str(config)],
         capture_output=True,
