@@ -526,6 +526,17 @@ class RunPlan:
         option_type=int,
         metavar="SEED",
     )
+    deviations: Path | None = setting(
+        None,
+        "expected deviations: a TOML file of accepted failures and skips, each with its "
+        'justification, who accepted it and its expiry (README "Expected deviations")',
+        option="--deviations",
+        key="deviations",
+        check=settings.data_file,
+        option_type=Path,
+        convert=Path,
+        metavar="FILE",
+    )
 
 
 @dataclass(frozen=True)

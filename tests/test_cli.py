@@ -110,7 +110,13 @@ def test_allure_gets_the_environment_and_the_categories(runs: dict[str, CliRun])
     assert "bench=embedded default" in environment
     assert "fixture.vendor-root-ca.sha256=" in environment
     names = [c["name"] for c in json.loads((results / "categories.json").read_text())]
-    assert names == ["Spec erratum", "Product defect", "Bench fault"]
+    assert names == [
+        "Expected deviation",
+        "Expired deviation",
+        "Spec erratum",
+        "Product defect",
+        "Bench fault",
+    ]
 
 
 def test_a_failed_requirement_fails_the_run_as_a_product_defect(runs: dict[str, CliRun]) -> None:
@@ -170,7 +176,9 @@ def test_the_serial_example_drives_the_emulated_device_as_hardware(
 # --- the other commands ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["run", "serve", "list", "pki", "report"])
+@pytest.mark.parametrize(
+    "command", ["run", "serve", "list", "settings", "pki", "report", "bundle", "verify", "diff"]
+)
 def test_every_command_has_help(command: str) -> None:
     proc = subprocess.run([*CLI, command, "--help"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "usage: bioharness " + command in proc.stdout

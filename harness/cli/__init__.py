@@ -1,11 +1,12 @@
-"""`bioharness`: the lab's command line (run, serve, list, settings, pki, report)."""
+"""`bioharness`: the lab's command line (run, serve, list, settings, pki, report, bundle,
+verify, diff)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from harness.cli import listing, pki, report, run, serve, settings
+from harness.cli import bundle, diff, listing, pki, report, run, serve, settings
 
 
 def parser() -> argparse.ArgumentParser:
@@ -16,7 +17,7 @@ def parser() -> argparse.ArgumentParser:
         "Device Service, and biometric devices with their MDS.",
     )
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (run, serve, listing, settings, pki, report):
+    for module in (run, serve, listing, settings, pki, report, diff, bundle):
         module.add_parser(commands)
     return top
 

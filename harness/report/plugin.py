@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
+from harness.certification import deviations as expected_deviations
 from harness.clock import iso
 from harness.pki.material import DEFAULT_FIXTURES
 from harness.pytest_plugin import bench_of
@@ -22,6 +23,7 @@ from harness.report.records import (
     ENVIRONMENT,
     ERRATUM,
     FEATURE,
+    FIXTURE_MATERIAL,
     NONCONFORMANCE,
     REQ,
     SCENARIO,
@@ -30,7 +32,8 @@ from harness.report.records import (
 )
 from harness.verdict import Nonconformance
 
-FIXTURE_MATERIAL = ("vendor-root-ca", "mds-signing", "server-root-ca", "device-ca")
+_DEVIATIONS = pytest.StashKey[list[expected_deviations.Deviation]]()
+_DAY = pytest.StashKey[dt.date]()  # the day the run's deviations are judged on (UTC)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -64,11 +67,34 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_bdd_step_error(request: pytest.FixtureRequest, exception: Exception) -> None:
-    """Say in the failure itself when a verdict rests on an errata reading (Allure's category
-    is chosen from the message)."""
-    if request.node.get_closest_marker("erratum") and isinstance(exception, Nonconformance):
+    """Say in the failure itself when a verdict rests on an errata reading, and when the lab
+    has accepted it as an expected deviation (Allure's category is chosen from the message)."""
+    if not isinstance(exception, Nonconformance):
+        return
+    item = request.node
+    prefixes = []
+    deviation = _failure_deviation(item)
+    if deviation is not None:
+        prefixes.append(deviation.report_prefix(item.config.stash[_DAY]))
+    if item.get_closest_marker("erratum"):
+        prefixes.append("[spec erratum]")
+    if prefixes:
         first = exception.args[0] if exception.args else ""
-        exception.args = (f"[spec erratum] {first}", *exception.args[1:])
+        exception.args = (" ".join([*prefixes, str(first)]), *exception.args[1:])
+
+
+def _failure_deviation(item: pytest.Item) -> expected_deviations.Deviation | None:
+    """The expected deviation (expected to fail) that names this scenario run, if any."""
+    requirement_ids = [value for key, value in item.user_properties if key == REQ]
+    scenario = next((value for key, value in item.user_properties if key == SCENARIO), "")
+    return next(
+        (
+            d
+            for d in item.config.stash.get(_DEVIATIONS, [])
+            if d.expected == "fails" and d.names(requirement_ids, scenario)
+        ),
+        None,
+    )
 
 
 class RunRecorder:
@@ -107,12 +133,26 @@ class RunRecorder:
             "duration_s": round(time.monotonic() - self._t0, 1),
             "pytest_exit_status": int(session.exitstatus),
         }
-        document = summary.build(list(self.runs.values()), environment, meta)
+        document = summary.build(
+            list(self.runs.values()),
+            environment,
+            meta,
+            self.config.stash.get(_DEVIATIONS, []),
+            self.config.stash[_DAY],
+        )
         summary.write(document, folder)
         html.write(document, folder)
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """Read the expected deviations (a bad file stops the run) and start recording."""
+    config.stash[_DAY] = dt.datetime.now(dt.UTC).date()
+    path = config.getoption("--deviations", None)
+    if path is not None:
+        try:
+            config.stash[_DEVIATIONS] = expected_deviations.load(Path(path))
+        except expected_deviations.DeviationFileError as exc:
+            raise pytest.UsageError(str(exc)) from None
     config.pluginmanager.register(RunRecorder(config), "bioharness-run-recorder")
 
 

@@ -18,6 +18,20 @@ PRODUCT_DEFECT, SPEC_ERRATUM, BENCH_FAULT = "product defect", "spec erratum", "b
 # Allure categories: the first that matches a result names its kind of failure.
 CATEGORIES = [
     {
+        "name": "Expected deviation",
+        "matchedStatuses": ["failed"],
+        "messageRegex": r".*\[expected deviation .*",
+        "description": "A failure the lab has accepted in its deviations file, with a "
+        "justification and an expiry: not counted as a failure (summary.json lists the entry).",
+    },
+    {
+        "name": "Expired deviation",
+        "matchedStatuses": ["failed"],
+        "messageRegex": r".*\[expired deviation .*",
+        "description": "A failure whose accepted deviation has expired: it counts as a failure "
+        "again until the deviations file is renewed or the product is fixed.",
+    },
+    {
         "name": SPEC_ERRATUM.capitalize(),
         "matchedStatuses": ["failed"],
         "messageRegex": r".*\[spec erratum\].*",
@@ -36,6 +50,8 @@ CATEGORIES = [
         "device or MDS unreachable, timeouts, configuration).",
     },
 ]
+# The fixture certificates the reports name with their thumbprints (summary.json has them all).
+FIXTURE_MATERIAL = ("vendor-root-ca", "mds-signing", "server-root-ca", "device-ca")
 # user_properties keys the suite sets on each item
 SCENARIO, FEATURE, REQ, ERRATUM, ADVISORY, ENVIRONMENT, NONCONFORMANCE = (
     "bioharness.scenario",
@@ -61,6 +77,7 @@ class ScenarioRun:
     reason: str = ""
     advisories: list[str] = field(default_factory=list)
     duration: float = 0.0
+    deviation: str | None = None  # the expected deviation that accepts this run's outcome
 
     @property
     def variant(self) -> str:
@@ -80,6 +97,7 @@ class ScenarioRun:
             "reason": self.reason,
             "advisories": self.advisories,
             "duration": round(self.duration, 3),
+            "deviation": self.deviation,
         }
 
 

@@ -2,26 +2,40 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from harness.certification import deviations as expected_deviations
 from harness.report.catalogue import Requirement, requirements, scenarios
 from harness.report.records import BENCH_FAULT, ScenarioRun
 
-VERDICTS = ("failed", "no verdict", "passed", "skipped", "not run")
+EXPECTED_DEVIATION = "expected deviation"
+VERDICTS = ("failed", "no verdict", EXPECTED_DEVIATION, "passed", "skipped", "not run")
+SCENARIO_OUTCOMES = ("passed", "failed", EXPECTED_DEVIATION, "skipped")
 
 
 def requirement_verdict(runs: list[ScenarioRun]) -> str:
     """failed if a check failed; no verdict if the bench failed a run (a bench fault proves
-    nothing either way); passed if any run passed; skipped if all were skipped; else not run."""
-    if any(r.outcome == "failed" and r.category != BENCH_FAULT for r in runs):
+    nothing either way); expected deviation if a failure the lab accepted is all that failed;
+    passed if any run passed; skipped if all were skipped (an expected deviation if a skip was
+    accepted); else not run."""
+    open_runs = [r for r in runs if r.deviation is None]
+    if any(r.outcome == "failed" and r.category != BENCH_FAULT for r in open_runs):
         return "failed"
-    if any(r.outcome == "failed" for r in runs):
+    if any(r.outcome == "failed" for r in open_runs):
         return "no verdict"
+    if any(r.deviation and r.outcome == "failed" for r in runs):
+        return EXPECTED_DEVIATION
     outcomes = {r.outcome for r in runs}
-    return next((v for v in ("passed", "skipped") if v in outcomes), "not run")
+    if "passed" in outcomes:
+        return "passed"
+    if any(r.deviation for r in runs):
+        return EXPECTED_DEVIATION
+    return "skipped" if "skipped" in outcomes else "not run"
 
 
 def run_verdict(requirement_totals: Counter) -> str:
@@ -32,9 +46,15 @@ def run_verdict(requirement_totals: Counter) -> str:
 
 
 def build(
-    runs: list[ScenarioRun], environment: dict[str, str], meta: dict[str, Any]
+    runs: list[ScenarioRun],
+    environment: dict[str, str],
+    meta: dict[str, Any],
+    deviations: Sequence[expected_deviations.Deviation] = (),
+    day: dt.date | None = None,
 ) -> dict[str, Any]:
-    """The summary document for `runs`, covering every requirement the suite knows."""
+    """The summary document for `runs`, covering every requirement the suite knows, with the
+    expected `deviations` applied as of `day` (default: today, UTC)."""
+    applied = expected_deviations.apply(deviations, runs, day or dt.datetime.now(dt.UTC).date())
     catalogue = dict(requirements())
     for tag in sorted({r for s in scenarios() for r in s.requirements} - set(catalogue)):
         catalogue[tag] = Requirement(tag, "", "(not in docs/requirements.md)", "")
@@ -57,18 +77,20 @@ def build(
             }
         )
     requirement_totals = Counter(row["verdict"] for row in rows)
-    scenario_totals = Counter(r.outcome for r in runs)
-    categories = Counter(r.category for r in runs if r.category)
+    scenario_totals = Counter(EXPECTED_DEVIATION if r.deviation else r.outcome for r in runs)
+    categories = Counter(r.category for r in runs if r.category and not r.deviation)
     return {
         **meta,
         "verdict": run_verdict(requirement_totals),
         "environment": environment,
         "totals": {
             "requirements": {v: requirement_totals[v] for v in VERDICTS},
-            "scenarios": {v: scenario_totals[v] for v in ("passed", "failed", "skipped")},
+            "scenarios": {v: scenario_totals[v] for v in SCENARIO_OUTCOMES},
             "failure categories": dict(categories),
             "advisories": sum(len(r.advisories) for r in runs),
+            "deviations": dict(Counter(o.status for o in applied)),
         },
+        "deviations": [o.to_dict() for o in applied],
         "requirements": rows,
     }
 

@@ -1,0 +1,229 @@
+"""A certification lab's workflow through the command line, as child processes: an official run,
+a run with expected deviations against a defective server, the evidence bundle of the official
+run verified and tampered with, and the two runs compared."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shlex
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from harness.certification.official import SPECIFICATIONS, fixture_thumbprints
+from harness.report.catalogue import ROOT
+from tests.served import CLI
+from tests.test_cli import CliRun
+
+EMBEDDED_PROFILE = ROOT / "profiles" / "embedded.toml"
+DEVIATIONS = """
+[[deviation]]  # applied: the defective server's clock
+requirement = "MMS-SNAP-TIME"
+expected = "fails"
+justification = "server clock on UTC+1 until build 2.2"
+accepted_by = "A. Auditor, lab QA"
+expires = 2099-12-31
+
+[[deviation]]  # expired: its failures stand
+scenario = "<api> answers in a signed envelope under its own name"
+expected = "fails"
+justification = "signing key rollover pending"
+accepted_by = "A. Auditor, lab QA"
+expires = 2020-01-01
+
+[[deviation]]  # stale: the Device Service passes
+requirement = "FIDO-CLOCK-SKEW"
+expected = "fails"
+justification = "fixed in 3.1, entry kept by mistake"
+accepted_by = "B. Vendor"
+expires = 2099-12-31
+
+[[deviation]]  # applied: a skip on a bench without USB
+requirement = "DEV-USB-SERIAL"
+expected = "skips"
+justification = "the bench device is serial only"
+accepted_by = "A. Auditor, lab QA"
+expires = 2099-12-31
+
+[[deviation]]  # unused: not selected in the run
+requirement = "FIDO-PATCH-PARTIAL"
+expected = "fails"
+justification = "kept for the next firmware"
+accepted_by = "A. Auditor, lab QA"
+expires = 2099-12-31
+"""
+DEFECTIVE = shlex.split(
+    "--req MMS-SNAP-TIME --req MMS-ENV-SIGNATURE --req FIDO-CLOCK-SKEW --req DEV-USB-SERIAL "
+    "--no-html -- --mms-service=tests.broken_mms:wrongly_signed_answers --device=pty"
+)
+
+
+def _run(reports: Path, *args: str) -> CliRun:
+    proc = subprocess.run(
+        [*CLI, "run", "--reports", str(reports), "-q", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    return CliRun(proc.returncode, proc.stdout + proc.stderr, reports / "latest")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CliRun]:
+    """The official run of the embedded bench and the deviations run, side by side."""
+    deviations = tmp_path_factory.mktemp("lab") / "deviations.toml"
+    deviations.write_text(DEVIATIONS)
+    commands = {
+        "official": ["--official", "--profile", str(EMBEDDED_PROFILE), "--no-html"],
+        "deviations": ["--deviations", str(deviations), *DEFECTIVE],
+    }
+    folders = {name: tmp_path_factory.mktemp(name) for name in commands}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = pool.map(lambda name: _run(folders[name], *commands[name]), commands)
+        return dict(zip(commands, done, strict=True))
+
+
+# --- the official run ------------------------------------------------------------------------
+
+
+def test_an_official_run_records_what_it_ran_on_the_summary(runs: dict[str, CliRun]) -> None:
+    run = runs["official"]
+    assert run.code == 0, run.output[-3000:]
+    assert "an OFFICIAL run" in run.output
+    document = run.summary
+    assert document["official"] is True and document["run_id"] == run.folder.resolve().name
+    record = document["provenance"]
+    profile_sha = hashlib.sha256(EMBEDDED_PROFILE.read_bytes()).hexdigest()
+    assert record["profile"] == {"path": str(EMBEDDED_PROFILE), "sha256": profile_sha}
+    assert (run.folder / "profile.toml").read_bytes() == EMBEDDED_PROFILE.read_bytes()
+    assert record["specifications"] == {name: sha for name, (_, sha) in SPECIFICATIONS.items()}
+    assert record["fixture_pki_sha256"] == fixture_thumbprints()
+    assert re.fullmatch(r"[0-9a-f]{40}", record["harness"]["commit"])
+    assert re.fullmatch(r"[0-9a-f]{64}", record["harness"]["suite_sha256"])
+    assert record["started"] < record["ended"]
+    assert record["targets"]["mms.target"] == "embedded reference MMS"
+    assert any("firmware" in device for device in record["devices"].values())
+    page = (run.folder / "summary.html").read_text()
+    head = page[page.index("<body") :][:4000]  # the first lines of the page
+    assert "Official run" in head and profile_sha in head
+    assert SPECIFICATIONS["PSA Management Server API"][1] in head
+    assert "not an official run" not in page
+
+
+def test_an_official_run_runs_every_scenario(runs: dict[str, CliRun]) -> None:
+    listed = subprocess.run([*CLI, "list", "--json"], capture_output=True, text=True, timeout=60)
+    per_requirement = runs["official"].summary["requirements"]
+    assert all(row["scenarios"] for row in per_requirement), "a requirement was left out"
+    scenarios_listed = {s["scenario"] for s in json.loads(listed.stdout)}
+    scenarios_run = {s["scenario"] for row in per_requirement for s in row["scenarios"]}
+    assert scenarios_run == scenarios_listed
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--req", "MMS-SNAP-TIME"], "--req MMS-SNAP-TIME"),
+        (["--tags", "mms"], "--tags 'mms'"),
+        (["-k", "time"], "-k 'time'"),
+        (["--", "-x"], "suite arguments after --: -x"),
+    ],
+)
+def test_an_official_run_refuses_every_filter(tmp_path: Path, args: list[str], named: str) -> None:
+    proc = subprocess.run(
+        [*CLI, "run", "--official", "--reports", str(tmp_path), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2 and named in proc.stderr, proc.stderr
+    assert not any(tmp_path.iterdir()), "no run folder for a refused run"
+
+
+def test_an_official_run_refuses_a_profile_that_filters(tmp_path: Path) -> None:
+    profile = tmp_path / "filtered.toml"
+    profile.write_text('[bench]\nname = "filtered"\n\n[run]\ntags = "mms"\n')
+    proc = subprocess.run(
+        [*CLI, "run", "--official", "--profile", str(profile), "--reports", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2 and "the profile's [run] tags" in proc.stderr, proc.stderr
+
+
+# --- expected deviations ---------------------------------------------------------------------
+
+
+def test_each_kind_of_deviation_is_shown_apart(runs: dict[str, CliRun]) -> None:
+    run = runs["deviations"]
+    assert run.code == 1, run.output[-3000:]  # the expired entry's failures stand
+    assert "deviations: 2 applied, 1 expired, 1 stale, 1 unused" in run.output
+    document = run.summary
+    statuses = {d["key"]: d["status"] for d in document["deviations"]}
+    assert statuses == {
+        "MMS-SNAP-TIME": "applied",
+        "scenario: <api> answers in a signed envelope under its own name": "expired",
+        "FIDO-CLOCK-SKEW": "stale",
+        "DEV-USB-SERIAL": "applied",
+        "FIDO-PATCH-PARTIAL": "unused",
+    }
+    verdicts = {r["id"]: r["verdict"] for r in document["requirements"] if r["scenarios"]}
+    assert verdicts == {
+        "MMS-SNAP-TIME": "expected deviation",
+        "MMS-ENV-SIGNATURE": "failed",
+        "MMS-ENV-FORMAT": "failed",
+        "FIDO-CLOCK-SKEW": "passed",
+        "DEV-USB-SERIAL": "expected deviation",
+    }
+    stale = next(r for r in document["requirements"] if r["id"] == "FIDO-CLOCK-SKEW")
+    assert any("FIDO-CLOCK-SKEW is stale" in a for a in stale["advisories"])
+    assert "not an official run" in (run.folder / "summary.html").read_text()
+    assert (run.folder / "deviations.toml").read_text() == DEVIATIONS
+
+
+def test_allure_files_deviations_under_their_own_categories(runs: dict[str, CliRun]) -> None:
+    results = runs["deviations"].folder / "allure-results"
+    messages = [
+        json.loads(p.read_text()).get("statusDetails", {}).get("message", "")
+        for p in results.glob("*-result.json")
+    ]
+    assert any("[expected deviation MMS-SNAP-TIME]" in m for m in messages)
+    assert any("[expired deviation scenario: <api>" in m for m in messages)
+    names = [c["name"] for c in json.loads((results / "categories.json").read_text())]
+    assert names[:2] == ["Expected deviation", "Expired deviation"]
+
+
+def test_the_summary_page_lists_every_deviation_with_its_justification(
+    runs: dict[str, CliRun],
+) -> None:
+    page = (runs["deviations"].folder / "summary.html").read_text()
+    for justification in (
+        "server clock on UTC+1 until build 2.2",
+        "the bench device is serial only",
+    ):
+        assert justification in page
+    assert "A. Auditor, lab QA" in page and "2099-12-31" in page
+    for status in ("applied", "expired", "stale", "unused"):
+        assert f'class="verdict deviation-{status}"' in page
+
+
+def test_a_bad_deviations_file_stops_the_run_before_it_starts(tmp_path: Path) -> None:
+    bad = tmp_path / "deviations.toml"
+    bad.write_text('[[deviation]]\nrequirement = "MMS-SNAP-TIEM"\nexpected = "fails"\n')
+    proc = subprocess.run(
+        [*CLI, "run", "--deviations", str(bad), "--reports", str(tmp_path / "r")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "did you mean 'MMS-SNAP-TIME'" in proc.stderr and "justification" in proc.stderr
+    assert not (tmp_path / "r").exists()
