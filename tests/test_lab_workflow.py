@@ -4,17 +4,20 @@ run verified and tampered with, and the two runs compared."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
 import shlex
 import subprocess
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from harness.certification.official import SPECIFICATIONS, fixture_thumbprints
+from harness.pki import certs
 from harness.report.catalogue import ROOT
 from tests.served import CLI
 from tests.test_cli import CliRun
@@ -227,3 +230,85 @@ def test_a_bad_deviations_file_stops_the_run_before_it_starts(tmp_path: Path) ->
     assert proc.returncode == 2, proc.stderr
     assert "did you mean 'MMS-SNAP-TIME'" in proc.stderr and "justification" in proc.stderr
     assert not (tmp_path / "r").exists()
+
+
+# --- the evidence bundle of the official run, and the two runs compared ----------------------
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def lab_pki(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A lab root CA and the lab's signing certificate and key, as PEM files."""
+    folder = tmp_path_factory.mktemp("lab-pki")
+    now = dt.datetime.now(dt.UTC)
+    root_key, key = certs.new_rsa_key(), certs.new_rsa_key()
+    issued = {
+        name: certs.issue_certificate(
+            subject=certs.name(subject, "test lab"),
+            public_key=public.public_key(),
+            issuer=certs.name("lab root", "test lab"),
+            issuer_key=root_key,
+            not_before=now - dt.timedelta(days=1),
+            not_after=now + dt.timedelta(days=30),
+            ca=ca,
+        )
+        for name, subject, public, ca in (
+            ("root", "lab root", root_key, True),
+            ("cert", "lab signer", key, False),
+        )
+    }
+    files = {name: folder / f"lab-{name}.pem" for name in ("root", "cert", "key")}
+    files["root"].write_bytes(certs.cert_to_pem(issued["root"]))
+    files["cert"].write_bytes(certs.cert_to_pem(issued["cert"]))
+    files["key"].write_bytes(certs.key_to_pem(key))
+    return files
+
+
+@pytest.fixture(scope="module")
+def bundle(runs: dict[str, CliRun], lab_pki: dict[str, Path]) -> Path:
+    folder = runs["official"].folder.resolve()
+    made = _cli("bundle", str(folder), "--key", str(lab_pki["key"]), "--cert", str(lab_pki["cert"]))
+    assert made.returncode == 0, made.stdout + made.stderr
+    return folder.parent / f"{folder.name}.bundle.zip"
+
+
+def test_the_official_runs_bundle_verifies_against_the_lab_root(
+    bundle: Path, lab_pki: dict[str, Path]
+) -> None:
+    checked = _cli("verify", str(bundle), "--trust", str(lab_pki["root"]))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "bundle OK" in checked.stdout and "anchored" in checked.stdout
+    with zipfile.ZipFile(bundle) as archive:
+        names = set(archive.namelist())
+    assert {"run/summary.json", "run/summary.html", "run/junit.xml", "run/profile.toml"} <= names
+
+
+def test_a_summary_edited_after_the_run_fails_verification(
+    bundle: Path, lab_pki: dict[str, Path], tmp_path: Path
+) -> None:
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(bundle) as source, zipfile.ZipFile(tampered, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "run/summary.json":
+                data = data.replace(b'"verdict": "pass"', b'"verdict": "fail"')
+            target.writestr(info, data)
+    checked = _cli("verify", str(tampered), "--trust", str(lab_pki["root"]))
+    assert checked.returncode == 1 and "run/summary.json" in checked.stdout, checked.stdout
+
+
+def test_diff_names_what_regressed_from_the_official_run(
+    runs: dict[str, CliRun], bundle: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "diff.html"
+    compared = _cli("diff", str(bundle), str(runs["deviations"].folder), "--html", str(page))
+    assert compared.returncode == 1, compared.stdout + compared.stderr
+    regressed = [line.split()[1] for line in compared.stdout.splitlines() if "regressed " in line]
+    assert {"MMS-ENV-SIGNATURE", "MMS-ENV-FORMAT"} <= set(regressed), compared.stdout
+    assert "MMS-SNAP-TIME" not in regressed  # an expected deviation is not a regression
+    assert "MMS-ENV-SIGNATURE" in page.read_text()
+    back = _cli("diff", str(runs["deviations"].folder), str(bundle))
+    assert back.returncode == 0, back.stdout + back.stderr

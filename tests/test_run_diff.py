@@ -18,9 +18,8 @@ from harness.certification.run_diff import (
     RunUnreadable,
     compare,
     load_run,
-    render_html,
-    render_text,
 )
+from harness.certification.run_diff_report import render_html, render_text
 from harness.report.catalogue import ROOT
 from tests.served import CLI
 

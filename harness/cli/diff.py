@@ -6,13 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from harness.certification.run_diff import (
-    RunUnreadable,
-    compare,
-    load_run,
-    render_html,
-    render_text,
-)
+from harness.certification.run_diff import RunUnreadable, compare, load_run
+from harness.certification.run_diff_report import render_html, render_text
 
 EXIT_REGRESSED = 1  # a requirement or scenario run is failed / no verdict in B and was not in A
 EXIT_USAGE = 2  # an input is not a run, or the page cannot be written
