@@ -229,7 +229,9 @@ def test_a_scenario_run_under_two_requirements_is_counted_once() -> None:
 
 
 def test_environment_and_provenance_changes_are_listed_by_key() -> None:
-    a = _summary({}, provenance={"profile": {"sha256": "aa"}, "commit": "1111"})
+    a = _summary(
+        {}, provenance={"profile": {"sha256": "aa"}, "commit": "1111", "run_id": "1", "ended": "x"}
+    )
     b = _summary(
         {},
         environment={
@@ -237,7 +239,10 @@ def test_environment_and_provenance_changes_are_listed_by_key() -> None:
             FIRMWARE: "Bioharness BH-FP-100, firmware 1.5.0",
             "mds.version": "2.0.0",
         },
-        provenance={"profile": {"sha256": "bb"}, "commit": "1111", "specs": ["a", "b"]},
+        provenance={
+            **{"profile": {"sha256": "bb"}, "commit": "1111", "specs": ["a", "b"]},
+            **{"run_id": "2", "ended": "y"},  # every run's own: not a change of environment
+        },
     )
     diff = compare(_run(a), _run(b))
     assert diff.environment == [

@@ -23,6 +23,8 @@ BAD = frozenset({"failed", "no verdict"})
 GOOD = frozenset({"passed", EXPECTED_DEVIATION})
 UNVERIFIED = "bundle read, not verified: run `bioharness verify`"
 KINDS = ("regressed", "fixed", "new", "gone", "other")
+# provenance keys every run has its own of: not an environment change
+PER_RUN_KEYS = frozenset({"provenance.run_id", "provenance.started", "provenance.ended"})
 
 
 class RunUnreadable(ValueError):
@@ -252,10 +254,12 @@ def _sorted_changes(
 
 
 def _environment(summary: dict[str, Any]) -> dict[str, str]:
-    """The environment and the provenance (keys under `provenance.`), flat, values as text."""
+    """The environment and the provenance (keys under `provenance.`), flat, values as text;
+    without what differs from every run to the next (its id and times)."""
+    provenance = _flat(summary.get("provenance"), "provenance.")
     return {
         **_flat(summary.get("environment"), ""),
-        **_flat(summary.get("provenance"), "provenance."),
+        **{k: v for k, v in provenance.items() if k not in PER_RUN_KEYS},
     }
 
 
