@@ -32,6 +32,8 @@ EXTERNAL_FIDO = "--fido-url=https://fido.lab.example/nevisfido"
 def test_the_distribution_is_safe_for_the_bench(
     pytester: pytest.Pytester, options: list[str], scheduler: type | None
 ) -> None:
-    config = pytester.parseconfig("--tx=2*popen", *options)
+    # (hypothesis's plugin kept out as in pyproject's addopts: loaded here, in this process, it
+    # would count as still initialising and warn on every later strategy the fuzz tests build)
+    config = pytester.parseconfig("--tx=2*popen", "-p", "no:hypothesispytest", *options)
     made = pytest_xdist_make_scheduler(config, None)
     assert (None if made is None else type(made)) is scheduler
