@@ -1,8 +1,16 @@
-"""Run the conformance suite in a child pytest and read which scenarios passed or failed."""
+"""Run the conformance suite in a child pytest and read which scenarios passed or failed.
+
+The harness's own tests start some 150 child runs. Each is a fresh process, forked from a
+multiprocessing fork server that has imported pytest, the plugins and the harness once (a child
+interpreter spent over a second importing them, each time): every run still starts from the same
+clean state, parses its own options and collects its own scenarios.
+"""
 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -12,6 +20,23 @@ from pathlib import Path
 from pytest_bdd.scenario import make_python_name
 
 ROOT = Path(__file__).resolve().parents[1]
+# What every child run imports; the fork server imports it once (stdlib multiprocessing).
+PRELOAD = [
+    "pytest",
+    "pytest_bdd",
+    "allure_pytest_bdd",
+    "xdist",
+    "pytest_timeout",
+    "harness.pytest_plugin",
+    "harness.servers.mms.app",
+    "harness.servers.fido.app",
+    "harness.mds.service",
+]
+# Those modules were imported before the child's pytest could mark them for assertion rewriting;
+# the conformance checks raise Nonconformance and do not rely on it.
+CHILD_OPTIONS = ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+_FORK_SERVER = multiprocessing.get_context("forkserver")
+_FORK_SERVER.set_forkserver_preload(PRELOAD)
 
 
 @dataclass
@@ -44,14 +69,17 @@ def run_suite(tmp: Path, module: str, *args: str, timeout: float = 600) -> Suite
     """Run the scenarios of one step module (e.g. steps/test_mms.py) with `args` in a child
     pytest; JUnit XML gives the verdicts."""
     junit = tmp / "junit.xml"
-    command = [sys.executable, "-m", "pytest", module, "-q", *args]
-    proc = subprocess.run(
-        [*command, f"--junitxml={junit}", f"--summary-dir={tmp}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    tmp.mkdir(parents=True, exist_ok=True)
+    output_file = tmp / "pytest-output.txt"
+    command = [module, "-q", *args, f"--junitxml={junit}", f"--summary-dir={tmp}", *CHILD_OPTIONS]
+    child = _FORK_SERVER.Process(target=_pytest_main, args=(command, str(output_file)))
+    child.start()
+    child.join(timeout)
+    if child.exitcode is None:
+        child.kill()
+        child.join()
+        raise subprocess.TimeoutExpired(["pytest", *command], timeout)
+    returncode = child.exitcode
     passed, failed, skipped = set(), set(), set()
     if junit.exists():
         for case in ET.parse(junit).getroot().iter("testcase"):
@@ -72,5 +100,19 @@ def run_suite(tmp: Path, module: str, *args: str, timeout: float = 600) -> Suite
                 categories[name] = record["category"]
             elif record["outcome"] == "skipped":
                 skip_reasons[name] = record["reason"]
-    output = proc.stdout + proc.stderr
-    return SuiteRun(proc.returncode, passed, failed, skipped, output, categories, skip_reasons)
+    output = output_file.read_text(errors="replace")
+    return SuiteRun(returncode, passed, failed, skipped, output, categories, skip_reasons)
+
+
+def _pytest_main(command: list[str], output_file: str) -> None:
+    """In the forked child: pytest with `command`, its output into `output_file`, from ROOT."""
+    import pytest
+
+    descriptor = os.open(output_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(descriptor, 1)
+    os.dup2(descriptor, 2)
+    os.chdir(ROOT)
+    code = pytest.main(command)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(int(code))
