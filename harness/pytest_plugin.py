@@ -29,7 +29,7 @@ from harness.servers.fido.service import FidoService
 from harness.servers.mms.service import MmsService
 from harness.targets import FIDO_BENCH_DEVICE, FidoTarget, MmsTarget
 
-pytest_plugins = ["harness.report.plugin"]
+pytest_plugins = ["harness.report.plugin", "harness.sharding"]
 
 # Scenario tags that need a lab hook of the server under test (the embedded servers have all).
 HOOK_TAGS = {"needs_server_clock": "clock", "needs_server_fault": "fault"}

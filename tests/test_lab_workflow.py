@@ -1,6 +1,7 @@
 """A certification lab's workflow through the command line, as child processes: an official run,
 a run with expected deviations against a defective server, the evidence bundle of the official
-run verified and tampered with, and the two runs compared."""
+run verified and tampered with, the two runs compared, and the same bench run in four CI shards
+and merged (against the official run)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import hashlib
 import json
 import re
 import shlex
+import shutil
 import subprocess
+import xml.etree.ElementTree as ET
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,6 +26,7 @@ from tests.served import CLI
 from tests.test_cli import CliRun
 
 EMBEDDED_PROFILE = ROOT / "profiles" / "embedded.toml"
+SHARDS = 4
 DEVIATIONS = """
 [[deviation]]  # applied: the defective server's clock
 requirement = "MMS-SNAP-TIME"
@@ -73,19 +77,24 @@ def _run(reports: Path, *args: str) -> CliRun:
         text=True,
         timeout=900,
     )
-    return CliRun(proc.returncode, proc.stdout + proc.stderr, reports / "latest")
+    return CliRun(proc.returncode, proc.stdout + proc.stderr, (reports / "latest").resolve())
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CliRun]:
-    """The official run of the embedded bench and the deviations run, side by side."""
+    """The official run of the embedded bench, the deviations run, and the embedded bench's
+    run in four shards (as CI machines would run it), two at a time."""
     deviations = tmp_path_factory.mktemp("lab") / "deviations.toml"
     deviations.write_text(DEVIATIONS)
     commands = {
         "official": ["--official", "--profile", str(EMBEDDED_PROFILE), "--no-html"],
         "deviations": ["--deviations", str(deviations), *DEFECTIVE],
+        **{
+            f"{k}/{SHARDS}": ["--shard", f"{k}/{SHARDS}", "-n", "1", "--no-html"]
+            for k in range(1, SHARDS + 1)
+        },
     }
-    folders = {name: tmp_path_factory.mktemp(name) for name in commands}
+    folders = {name: tmp_path_factory.mktemp(name.replace("/", "-of-")) for name in commands}
     with ThreadPoolExecutor(max_workers=2) as pool:
         done = pool.map(lambda name: _run(folders[name], *commands[name]), commands)
         return dict(zip(commands, done, strict=True))
@@ -312,3 +321,131 @@ def test_diff_names_what_regressed_from_the_official_run(
     assert "MMS-ENV-SIGNATURE" in page.read_text()
     back = _cli("diff", str(runs["deviations"].folder), str(bundle))
     assert back.returncode == 0, back.stdout + back.stderr
+
+
+# --- the official run in four shards on as many machines, merged ------------------------------
+
+
+def _merge(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, "report", "--merge", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def merged(runs: dict[str, CliRun], tmp_path_factory: pytest.TempPathFactory) -> CliRun:
+    """The four shards of the embedded default merged into one run folder."""
+    for k in range(1, SHARDS + 1):
+        shard = runs[f"{k}/{SHARDS}"]
+        assert (shard.folder / "summary.json").exists(), f"{k}/{SHARDS}: {shard.output[-3000:]}"
+    into = tmp_path_factory.mktemp("merged") / "run"
+    proc = _merge(*(runs[f"{k}/{SHARDS}"].folder for k in range(1, SHARDS + 1)), "--into", into)
+    return CliRun(proc.returncode, proc.stdout + proc.stderr, into)
+
+
+def _scenario_runs(document: dict) -> dict[str, dict]:
+    return {run["nodeid"]: run for row in document["requirements"] for run in row["scenarios"]}
+
+
+def _testcases(folder: Path) -> list[tuple[str, str]]:
+    cases = ET.parse(folder / "junit.xml").getroot().iter("testcase")
+    return sorted((case.get("classname", ""), case.get("name", "")) for case in cases)
+
+
+def test_the_merged_shards_give_the_verdicts_of_one_full_run(
+    runs: dict[str, CliRun], merged: CliRun
+) -> None:
+    full = runs["official"]
+    assert merged.code == full.code == 0, merged.output[-3000:] + full.output[-3000:]
+    verdicts = {row["id"]: row["verdict"] for row in merged.summary["requirements"]}
+    assert verdicts == {row["id"]: row["verdict"] for row in full.summary["requirements"]}
+    assert merged.summary["verdict"] == full.summary["verdict"] == "pass"
+    assert _scenario_runs(merged.summary).keys() == _scenario_runs(full.summary).keys()
+    assert merged.summary["totals"] == full.summary["totals"]
+
+
+def test_the_merged_folder_holds_every_report_of_the_run(
+    runs: dict[str, CliRun], merged: CliRun
+) -> None:
+    full, folder = runs["official"].folder, merged.folder
+    assert (folder / "summary.html").read_text().count("Conformance summary") == 1
+    assert _testcases(folder) == _testcases(full)
+    suite = ET.parse(folder / "junit.xml").getroot().find("testsuite")
+    assert suite is not None and int(suite.get("tests", "0")) == len(_testcases(full))
+
+    def results(folder: Path) -> int:
+        return len(list((folder / "allure-results").glob("*-result.json")))
+
+    assert results(folder) == results(full) == len(_testcases(full))
+    environment = (folder / "allure-results" / "environment.properties").read_text()
+    assert environment.count("bench=embedded default\n") == 1
+    assert (folder / "allure-report" / "index.html").is_file()
+
+
+def test_each_shard_names_itself_and_the_merged_run_keeps_their_provenance(
+    runs: dict[str, CliRun], merged: CliRun
+) -> None:
+    for k in range(1, 5):
+        shard = runs[f"{k}/4"]
+        assert shard.summary["shard"] == f"{k}/4" == shard.summary["provenance"]["shard"]
+        split = shard.summary["shard_collection"]
+        assert split == runs["1/4"].summary["shard_collection"]
+        assert split["runs"] == len(_scenario_runs(runs["official"].summary))
+        assert shard.folder.name.endswith(f"-shard-{k}-of-4")
+    document = merged.summary
+    assert "shard" not in document and document["official"] is False
+    assert [s["shard"] for s in document["shards"]] == ["1/4", "2/4", "3/4", "4/4"]
+    assert [s["provenance"]["run_id"] for s in document["shards"]] == [
+        runs[f"{k}/4"].folder.name for k in range(1, 5)
+    ]
+    assert document["provenance"]["run_id"] == merged.folder.name
+    assert document["provenance"]["harness"] == runs["official"].summary["provenance"]["harness"]
+
+
+def test_merging_without_a_shard_exits_2_naming_it(runs: dict[str, CliRun], tmp_path: Path) -> None:
+    into = tmp_path / "merged"
+    proc = _merge(*(runs[f"{k}/4"].folder for k in (1, 2, 4)), "--into", into)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "shard 3/4 is missing" in proc.stderr and "Traceback" not in proc.stderr
+    assert not into.exists()
+
+
+def _relabelled(source: Path, target: Path, **changes: object) -> Path:
+    shutil.copytree(source, target)
+    document = json.loads((target / "summary.json").read_text())
+    (target / "summary.json").write_text(json.dumps({**document, **changes}))
+    return target
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("the same shard twice", "shard 2/4 is given twice"),
+        ("a full run", "is not a shard"),
+        ("another bench", "the shards are of different benches"),
+        ("a scenario run in two shards", "is in shard 1/4"),
+        ("a shard of another selection", "the shards split different selections"),
+    ],
+)
+def test_merging_refuses_what_is_not_every_shard_of_one_run_once(
+    runs: dict[str, CliRun], tmp_path: Path, case: str, message: str
+) -> None:
+    shards = [runs[f"{k}/4"].folder for k in range(1, 5)]
+    if case == "the same shard twice":
+        shards.append(shards[1])
+    elif case == "a full run":
+        shards[3] = runs["official"].folder
+    elif case == "another bench":
+        shards[2] = _relabelled(shards[2], tmp_path / "other", bench="lab bench 2")
+    elif case == "a shard of another selection":
+        split = {"runs": 40, "sha256": "0" * 64}
+        shards[2] = _relabelled(shards[2], tmp_path / "other", shard_collection=split)
+    else:
+        shards[1] = _relabelled(shards[0], tmp_path / "copy", shard="2/4")
+    proc = _merge(*shards, "--into", tmp_path / "merged")
+    assert proc.returncode == 2 and message in proc.stderr, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "merged").exists()

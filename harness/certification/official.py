@@ -45,13 +45,19 @@ TARGET_KEYS = ("mms.target", "fido.target", "mds", "mds.version")
 
 
 def refused_filters(
-    *, requirements: Iterable[str], tags: str | None, keyword: str | None, suite_args: list[str]
+    *,
+    requirements: Iterable[str],
+    tags: str | None,
+    keyword: str | None,
+    suite_args: list[str],
+    shard: str | None = None,
 ) -> list[str]:
-    """What in a run's command line or profile would leave scenarios out (an official run
-    refuses each)."""
+    """What in a run's command line or profile would leave scenarios out, a shard's split among
+    them (an official run refuses each: it runs every scenario, in one run)."""
     refused = [f"--req {r}" for r in requirements]
     refused += [f"--tags {tags!r} (or the profile's [run] tags)"] if tags else []
     refused += [f"-k {keyword!r}"] if keyword else []
+    refused += [f"--shard {shard}"] if shard else []
     refused += [f"suite arguments after --: {' '.join(suite_args)}"] if suite_args else []
     return refused
 
@@ -110,8 +116,10 @@ def record(
     started: dt.datetime,
     ended: dt.datetime,
     environment: dict[str, str],
+    shard: str | None = None,
 ) -> dict[str, Any]:
-    """The provenance of a run, for summary.json's `provenance` and the summary's first lines."""
+    """The provenance of a run, for summary.json's `provenance` and the summary's first lines
+    (with `shard`, K/N, when the run was one shard of a run split over machines)."""
     return {
         "official": official,
         "run_id": run_id,
@@ -129,6 +137,7 @@ def record(
         "devices": {k: v for k, v in environment.items() if k.startswith("device.")},
         "started": iso(started),
         "ended": iso(ended),
+        **({"shard": shard} if shard else {}),
     }
 
 

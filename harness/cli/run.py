@@ -19,6 +19,7 @@ from harness.device.connect import emulated_on_pty
 from harness.profile import Profile
 from harness.report import allure_html, html, summary
 from harness.report.catalogue import ROOT
+from harness.sharding import Shard, parse_shard
 
 EXIT_NOT_CONFORMING = 1  # a requirement failed, or has no verdict (a bench fault)
 
@@ -48,6 +49,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         type=int,
         metavar="N",
         help="parallel workers (default: the profile's [run] workers, else 1)",
+    )
+    p.add_argument(
+        "--shard",
+        type=_shard,
+        metavar="K/N",
+        help="run shard K of N of the run, split over N machines by expected cost (every "
+        "scenario on a physical device is in shard 1); fold the shards' run folders into one "
+        "with `bioharness report --merge`",
     )
     p.add_argument(
         "--reports",
@@ -92,9 +101,12 @@ def handle(args: argparse.Namespace) -> int:
         return options.EXIT_BAD_PROFILE
     deviations = deviations_file(args, profile)
     bench = profile.name if profile else "embedded default"
-    previous = previous_run(args.reports, bench)
-    folder = new_run_folder(args.reports, bench)
+    # a shard's report is a part of the run's: it carries on no trend
+    previous = None if args.shard else previous_run(args.reports, bench)
+    shard = f" shard {args.shard.index} of {args.shard.count}" if args.shard else ""
+    folder = new_run_folder(args.reports, bench + shard)
     kind = "an OFFICIAL run" if args.official else "not an official run"
+    kind += f", shard {args.shard}" if args.shard else ""
     print(f"bioharness: bench {bench!r}, {kind}, run folder {folder}", flush=True)
     keep_inputs(folder, profile, deviations)
     started = dt.datetime.now(dt.UTC)
@@ -112,6 +124,7 @@ def handle(args: argparse.Namespace) -> int:
             started=started,
             ended=dt.datetime.now(dt.UTC),
             environment=summary.load(folder)["environment"],
+            shard=str(args.shard) if args.shard else None,
         )
         record_provenance(folder, provenance)
     return finish(folder, bench, status, build_html=not args.no_html, previous=previous)
@@ -124,7 +137,16 @@ def refused_filters(args: argparse.Namespace, profile: Profile | None) -> list[s
         tags=args.tags or (profile.get("run", "tags") if profile else None),
         keyword=args.keyword,
         suite_args=list(args.suite_args),
+        shard=str(args.shard) if args.shard else None,
     )
+
+
+def _shard(text: str) -> Shard:
+    """--shard K/N (argparse shows the message and exits 2 when it is bad)."""
+    try:
+        return parse_shard(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def deviations_file(args: argparse.Namespace, profile: Profile | None) -> Path | None:
@@ -176,6 +198,8 @@ def suite_args(args: argparse.Namespace, profile: Profile | None, folder: Path) 
         command += ["--req", requirement]
     if args.keyword:
         command += ["-k", args.keyword]
+    if args.shard:
+        command += ["--shard", str(args.shard)]
     workers = args.workers or (profile.get("run", "workers", 1) if profile else 1)
     if workers > 1:
         # Scenario by scenario to whichever worker is free; the plugin's

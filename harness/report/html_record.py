@@ -30,6 +30,11 @@ def record_section(summary: dict[str, Any]) -> str:
     else:
         head = '<div class="unofficial">not an official run</div><div>'
     rows = "".join(_record_rows(provenance)) if provenance else ""
+    rows += "".join(
+        f"<tr><th>merged shard {escape(part['shard'])}</th>"
+        f"<td>{escape((part.get('provenance') or {}).get('run_id') or part['folder'])}</td></tr>"
+        for part in summary.get("shards", [])
+    )
     table = f'<table class="record">{rows}</table>' if rows else ""
     return f"{head}{table}</div>"
 
@@ -57,6 +62,8 @@ def _record_rows(provenance: dict[str, Any]) -> list[str]:
     rows += [(f"fixture {n}", fixtures[n]) for n in FIXTURE_MATERIAL if n in fixtures]
     rows.append(("fixture PKI", f"{len(fixtures)} certificates, every thumbprint in summary.json"))
     rows.append(("command", " ".join(provenance["command"])))
+    if provenance.get("shard"):
+        rows.append(("shard", f"{provenance['shard']} (one part of a run: merge the shards)"))
     return [f"<tr><th>{escape(k)}</th><td>{escape(str(v))}</td></tr>" for k, v in rows]
 
 

@@ -55,6 +55,18 @@ def build(
     """The summary document for `runs`, covering every requirement the suite knows, with the
     expected `deviations` applied as of `day` (default: today, UTC)."""
     applied = expected_deviations.apply(deviations, runs, day or dt.datetime.now(dt.UTC).date())
+    return from_records(runs, environment, meta, [outcome.to_dict() for outcome in applied])
+
+
+def from_records(
+    runs: list[ScenarioRun],
+    environment: dict[str, str],
+    meta: dict[str, Any],
+    deviations: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """The summary document for `runs` whose expected deviations are already applied (their
+    `deviation` marks set; `deviations`: what each entry did, as summary.json lists it): how a
+    run's summary is built, and how a merged run's is rebuilt from its shards' records."""
     catalogue = dict(requirements())
     for tag in sorted({r for s in scenarios() for r in s.requirements} - set(catalogue)):
         catalogue[tag] = Requirement(tag, "", "(not in docs/requirements.md)", "")
@@ -88,9 +100,9 @@ def build(
             "scenarios": {v: scenario_totals[v] for v in SCENARIO_OUTCOMES},
             "failure categories": dict(categories),
             "advisories": sum(len(r.advisories) for r in runs),
-            "deviations": dict(Counter(o.status for o in applied)),
+            "deviations": dict(Counter(d["status"] for d in deviations)),
         },
-        "deviations": [o.to_dict() for o in applied],
+        "deviations": list(deviations),
         "requirements": rows,
     }
 
