@@ -17,7 +17,8 @@ from harness import settings
 from harness.device.connect import DEFAULT_TRANSPORTS, TransportSpecError, check_transport
 from harness.device.framed import BOOT_TIMEOUT, COMMAND_TIMEOUT
 from harness.device.identity import fixture_devices
-from harness.hooks import HOOK_NAMES, HOOK_TIMEOUT, LabHooks
+from harness.device.power import PowerHook
+from harness.hooks import HOOK_NAMES, HOOK_TIMEOUT, Hook, LabHooks
 from harness.http_client import HTTP_TIMEOUT
 from harness.mds.under_test import START_TIMEOUT
 from harness.mms.protocol import ResponseCode
@@ -52,6 +53,12 @@ def _transports(value: Any, base: Path) -> str | None:
         except TransportSpecError as exc:
             return str(exc).replace("--device ", "")
     return None
+
+
+def _host_port(value: Any, base: Path) -> str | None:
+    host, _, port = value.rpartition(":") if isinstance(value, str) else ("", "", "")
+    ok = bool(host) and port.isdigit() and 0 < int(port) < 65536
+    return None if ok else f'{value!r} is not HOST:PORT, e.g. "labgrid.lab.example:20408"'
 
 
 def _status(value: Any, base: Path) -> str | None:
@@ -324,7 +331,7 @@ class DeviceBench:
         DEFAULT_TRANSPORTS,
         "device under test, repeatable: pty, usb (the emulated device over a real pty or the "
         "emulated USB bus), memory, serial:<port or pyserial URL>, usb:<vid>:<pid>[:<serial>] "
-        "(hex ids)",
+        "(hex ids), labgrid:<place> (the serial port of a labgrid place: [labgrid])",
         option="--device",
         key="transports",
         check=_transports,
@@ -363,6 +370,16 @@ class DeviceBench:
         key="emulate_on_port",
         check=settings.one_of(lambda: sorted(fixture_devices()), "a fixture device"),
     )
+    power: str | None = setting(
+        None,
+        "the power hook of a real bench device: 'POST <url>' or a shell command, {action} "
+        "becomes on, off or cycle (none: a labgrid place's power port, or the emulated "
+        "device's own; without either, the power-cycle scenarios are skipped)",
+        option="--device-power",
+        key="power",
+        check=settings.text,
+        metavar="ACTION",
+    )
     time: str = setting(
         "virtual",
         "how device scenarios keep time when the device, the MDS and the MMS are all the "
@@ -386,6 +403,42 @@ class DeviceBench:
     def extra_anchors(self) -> list[x509.Certificate]:
         """Trust anchors of a real device's certificates, for the embedded MMS."""
         return _load_pems(self.trust, "--device-trust") if self.trust else []
+
+
+@dataclass(frozen=True)
+class LabgridBench:
+    """A labgrid place the bench device sits at (its serial port, its power port), which the
+    suite reserves and acquires for the run through the labgrid coordinator."""
+
+    TABLE: ClassVar[str] = "labgrid"
+
+    coordinator: str | None = setting(
+        None,
+        "HOST:PORT of the labgrid coordinator (port 20408 by default in labgrid)",
+        option="--labgrid-coordinator",
+        key="coordinator",
+        check=_host_port,
+        env="LG_COORDINATOR",
+    )
+    place: str | None = setting(
+        None,
+        "the labgrid place the suite holds for the run (none: the place a labgrid:<place> "
+        "transport names); its NetworkSerialPort is that transport, its power port the "
+        "device's power switch",
+        option="--labgrid-place",
+        key="place",
+        check=settings.text,
+    )
+    env: Path | None = setting(
+        None,
+        "a labgrid environment (YAML) whose drivers switch the place's power (e.g. the "
+        "off time of a power cycle)",
+        option="--labgrid-env",
+        key="env",
+        check=settings.data_file,
+        option_type=Path,
+        convert=Path,
+    )
 
 
 @dataclass(frozen=True)
@@ -475,7 +528,15 @@ class Timeouts:
         "--http-timeout",
         "http_s",
     )
-    hook: float = _timeout(HOOK_TIMEOUT, "one lab hook", "--hook-timeout", "hook_s")
+    hook: float = _timeout(
+        HOOK_TIMEOUT, "one lab hook (and one power switch)", "--hook-timeout", "hook_s"
+    )
+    labgrid: float = _timeout(
+        10.0,
+        "the labgrid coordinator's answer to one call (connect, reserve, acquire, release)",
+        "--labgrid-timeout",
+        "labgrid_s",
+    )
     settle: float = _timeout(
         5.0,
         "an MDS to act on an answer before a check reads what it did",
@@ -547,8 +608,17 @@ class Bench:
     mms: MmsBench = field(default_factory=MmsBench)
     fido: FidoBench = field(default_factory=FidoBench)
     device: DeviceBench = field(default_factory=DeviceBench)
+    labgrid: LabgridBench = field(default_factory=LabgridBench)
     mds: MdsBench = field(default_factory=MdsBench)
     timeouts: Timeouts = field(default_factory=Timeouts)
+
+    def __post_init__(self) -> None:
+        place = self.labgrid_place()
+        if place is not None and self.labgrid.coordinator is None:
+            raise BenchError(
+                f"labgrid place {place}: give the coordinator, [labgrid] coordinator "
+                "(--labgrid-coordinator, or LG_COORDINATOR)"
+            )
 
     @classmethod
     def from_options(cls, getoption: Callable[[str], Any]) -> Bench:
@@ -568,12 +638,36 @@ class Bench:
         """The lab hooks of an external Device Service."""
         return self.fido.hooks(self.timeouts.hook)
 
+    def labgrid_place(self) -> str | None:
+        """The labgrid place the suite holds for the run: the one a labgrid:<place> transport
+        names, else [labgrid] place; None without either. BenchError when they disagree."""
+        named = {
+            check_transport(spec).port
+            for spec in self.device.transports
+            if spec.startswith("labgrid:")
+        }
+        if self.labgrid.place is not None:
+            named.add(self.labgrid.place)
+        if len(named) > 1:
+            raise BenchError(
+                f"labgrid places {', '.join(sorted(named))}: a run holds one place; make "
+                "[labgrid] place and the labgrid:<place> transport name the same"
+            )
+        return next(iter(named), None)
+
+    def device_power(self) -> PowerHook | None:
+        """The power switch of a real bench device that [device] power names, or None."""
+        if self.device.power is None:
+            return None
+        return PowerHook(Hook("power", self.device.power, self.timeouts.hook))
+
 
 BENCH_GROUPS: dict[str, type] = {
     "info": BenchInfo,
     "mms": MmsBench,
     "fido": FidoBench,
     "device": DeviceBench,
+    "labgrid": LabgridBench,
     "mds": MdsBench,
     "timeouts": Timeouts,
 }

@@ -9,6 +9,9 @@ HTTP request (`"POST https://admin.lab/reset"`, or a bare URL, sent as POST) or 
 - `clock`: set the server clock's offset from real time (0 sets it right);
 - `fault`: make the server's next request hit an internal fault (-1001 / HTTP 500).
 
+A bench device may have one hook of the same kind, `power` (harness/device/power.py): switch
+its power `{action}` (on, off, cycle), e.g. a PDU's admin URL or a relay board's command.
+
 The embedded reference servers offer the same three over HTTP when started with test hooks
 (`bioharness serve ... --test-hooks`), at `<origin>/bioharness/test-hooks/<name>`.
 """
@@ -23,7 +26,8 @@ import httpx
 
 from harness.verdict import BenchFault
 
-HOOK_NAMES = ("reset", "clock", "fault")
+HOOK_NAMES = ("reset", "clock", "fault")  # the hooks of a server under test
+DEVICE_HOOK_NAMES = ("power",)  # the hooks of a bench device
 HOOK_TIMEOUT = 30.0  # seconds one hook may take, unless the bench says
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 TEST_HOOKS_PATH = "/bioharness/test-hooks"
@@ -38,8 +42,9 @@ class Hook:
     timeout: float = HOOK_TIMEOUT
 
     def __post_init__(self) -> None:
-        if self.name not in HOOK_NAMES:
-            raise ValueError(f"unknown hook {self.name!r}; known: {', '.join(HOOK_NAMES)}")
+        known = (*HOOK_NAMES, *DEVICE_HOOK_NAMES)
+        if self.name not in known:
+            raise ValueError(f"unknown hook {self.name!r}; known: {', '.join(known)}")
         if not self.action.strip():
             raise ValueError(f"the {self.name} hook is empty")
 

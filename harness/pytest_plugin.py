@@ -14,8 +14,10 @@ from xdist.scheduler import LoadFileScheduling
 
 from harness import settings, step_lookup, targets
 from harness.bench import SETTING_GROUPS, Bench
-from harness.device.connect import PHYSICAL_KINDS, check_transport, connect
+from harness.device.connect import EMULATED_TRANSPORTS, PHYSICAL_KINDS, check_transport, connect
 from harness.device.identity import fixture_devices
+from harness.device.labgrid_place import LabgridPlace, acquired
+from harness.device.power import NO_POWER_SWITCH
 from harness.evidence import Evidence, Item
 from harness.fido.client import FidoClient
 from harness.fido.keys import DeviceHeldKeys, HarnessHeldKeys, TargetKeys
@@ -166,9 +168,29 @@ def scripted_fido(fido_target: FidoTarget) -> FidoService:
     return fido_target.reference
 
 
+@pytest.fixture(scope="session")
+def labgrid_place(bench: Bench) -> Iterator[LabgridPlace | None]:
+    """The labgrid place of the bench, reserved and acquired once for the session and released
+    at its end (a watchdog releases it when the run is killed); None without one."""
+    place, coordinator = bench.labgrid_place(), bench.labgrid.coordinator
+    if place is None or coordinator is None:  # a place without a coordinator: a BenchError
+        yield None
+        return
+    with acquired(
+        coordinator,
+        place,
+        timeout=bench.timeouts.labgrid,
+        power_timeout=bench.timeouts.hook,
+        env=bench.labgrid.env,
+    ) as held:
+        yield held
+
+
 @pytest.fixture
 def device_transport(request: pytest.FixtureRequest) -> str:
-    """The transport this run of a device scenario uses (see pytest_generate_tests)."""
+    """The transport this run of a device scenario uses (see pytest_generate_tests), with the
+    bench's labgrid place held."""
+    request.getfixturevalue("labgrid_place")
     return request.param
 
 
@@ -226,6 +248,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             items[:] = keep
     for item in items:
         _skip_without_hooks(bench_of(config), item)
+        _skip_without_power(bench_of(config), item)
     seed = config.getoption("--shuffle")
     if seed is not None:
         random.Random(seed).shuffle(items)
@@ -256,6 +279,20 @@ def _skip_without_hooks(bench: Bench, item: pytest.Item) -> None:
         )
 
 
+def _skip_without_power(bench: Bench, item: pytest.Item) -> None:
+    """Skip a scenario that switches the device's power on a bench known to have no switch:
+    no power hook, no labgrid place, a device neither emulated nor on a labgrid place (a place
+    without a power port is only known once held: its step skips then)."""
+    if item.get_closest_marker("needs_device_power") is None:
+        return
+    callspec = getattr(item, "callspec", None)
+    transport = callspec.params.get("device_transport") if callspec else None
+    if transport is None or bench.device.power or bench.labgrid_place():
+        return
+    if transport not in EMULATED_TRANSPORTS:
+        item.add_marker(pytest.mark.skip(reason=NO_POWER_SWITCH))
+
+
 # --- parallel workers ------------------------------------------------------------------------
 
 # The step modules whose scenarios drive the bench device.
@@ -273,18 +310,19 @@ class OneWorkerPerDevice(LoadFileScheduling):
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadFileScheduling | None:
     """Where the distribution asked for is unsafe for the bench, a safe one. A physical device
-    (or a vendor MDS, which owns one and listens on one port): OneWorkerPerDevice, so it is
-    never driven by two workers at once. Scenario by scenario (`load`, what `bioharness run`
-    asks for) against an external server the workers share: one step module per worker, so two
-    workers never attack one fixture identity at once. A bench that is all the harness's own
-    (each worker starts its own servers, each scenario opens its emulated device anew) takes
-    what was asked."""
+    (or a vendor MDS, which owns one and listens on one port; or a labgrid place, which one
+    worker holds for the run): OneWorkerPerDevice, so it is never driven by two workers at
+    once. Scenario by scenario (`load`, what `bioharness run` asks for) against an external
+    server the workers share: one step module per worker, so two workers never attack one
+    fixture identity at once. A bench that is all the harness's own (each worker starts its own
+    servers, each scenario opens its emulated device anew) takes what was asked."""
     dist = config.getvalue("dist")
     if dist == "no":
         return None
     bench = bench_of(config)
     kinds = {check_transport(spec).kind for spec in bench.device.transports}
-    if kinds & set(PHYSICAL_KINDS) or bench.mds.sbi_url is not None:
+    held = bench.mds.sbi_url is not None or bench.labgrid_place() is not None
+    if kinds & set(PHYSICAL_KINDS) or held:
         return OneWorkerPerDevice(config, log)
     if dist == "load" and not (bench.mms.embedded and bench.fido.embedded):
         return LoadFileScheduling(config, log)

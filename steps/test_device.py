@@ -15,6 +15,7 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from harness.bench import Bench
 from harness.device import checks as device_checks
 from harness.device.interface import CLOCK_CONTROL
+from harness.device.power import NO_POWER_SWITCH
 from harness.evidence import Evidence
 from harness.mds import checks
 from harness.mds.scenario import DeviceScenario
@@ -101,6 +102,20 @@ def plug_in(dev: DeviceScenario) -> None:
     dev.bench_device.cable.plug_in()
 
 
+@when("the device stops answering")
+def wedged(dev: DeviceScenario) -> None:
+    if dev.power is None:
+        pytest.skip(NO_POWER_SWITCH)
+    dev.wedge_device()
+
+
+@when("the device is power-cycled")
+def power_cycled(dev: DeviceScenario) -> None:
+    if dev.power is None:
+        pytest.skip(NO_POWER_SWITCH)
+    dev.power_cycle()
+
+
 @when("the MMS answers every request with -1001")
 def mms_cannot_answer(dev: DeviceScenario) -> None:
     """Its registry fails: every request gets -1001 "Unable to generate response"."""
@@ -125,6 +140,20 @@ def received(dev: DeviceScenario, api: str) -> None:
 def received_count(dev: DeviceScenario, count: str, api: str) -> None:
     checks.check_received_count(
         dev.mms, api, int(count), waits=dev.waits, requirement=dev.requirement
+    )
+
+
+@then("the MDS asked the MMS for a fresh snapshot once the device was back")
+def snapshot_after_power_loss(dev: DeviceScenario, bench: Bench) -> None:
+    """Within the device's boot time and the settle time of its power coming back."""
+    if dev.snapshots_before_power_cycle is None:
+        raise BenchFault("the scenario looks for a sync after a power loss it did not cause")
+    checks.check_snapshot_after_power_loss(
+        dev.mms,
+        dev.snapshots_before_power_cycle,
+        bench.timeouts.device_boot + dev.waits.settle,
+        waits=dev.waits,
+        requirement=dev.requirement,
     )
 
 
@@ -241,15 +270,16 @@ def capture_refused(dev: DeviceScenario, code: str, bench: Bench, evidence: Evid
     parsers.parse("the biometric device's clock is within {seconds:d} seconds of the server time")
 )
 def clock_adopted(dev: DeviceScenario, seconds: int) -> None:
-    """Seen in the time the device signs (its digitalId), and in the device itself when the
-    bench owns it."""
+    """Seen in the time the device signs (a capture's; waiting the settle time for an MDS still
+    syncing it), and in the device itself when the bench owns it."""
     tolerance = dt.timedelta(seconds=seconds)
     checks.check_signed_clock(
         dev.started_sbi(),
         dev.fixture.purpose,
         dev.trust,
-        dev.mms.clock.now(),
+        dev.mms.clock,
         tolerance,
+        waits=dev.waits,
         requirement=dev.requirement,
     )
     if dev.owns_device:

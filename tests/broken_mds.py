@@ -33,6 +33,13 @@ class IgnoresKeyRotation(EmulatedMds):
         return None
 
 
+class MissesPowerLoss(EmulatedMds):
+    """Never notices that its device lost power (and with it the server time)."""
+
+    def device_needs_sync(self) -> bool:
+        return False
+
+
 class CapturesAfterExpiry(EmulatedMds):
     """Keeps capturing when the snapshot has expired."""
 
@@ -106,6 +113,7 @@ class ReadsHexThumbprintsOnly(EmulatedMds):
 
 never_refreshes = NeverRefreshes
 ignores_key_rotation = IgnoresKeyRotation
+misses_power_loss = MissesPowerLoss
 captures_after_expiry = CapturesAfterExpiry
 reuses_transaction_ids = ReusesTransactionIds
 sends_timestamps_without_zone = SendsTimestampsWithoutZone
@@ -128,6 +136,10 @@ EXPECTED: dict[str, Expectation] = {
     ),
     "ignores_key_rotation": (
         [("A key rotation the server demands is done, and the new key is used", None)],
+        [(REQUESTS, None)],
+    ),
+    "misses_power_loss": (
+        [("After a power loss the MDS syncs the device with the MMS again", None)],
         [(REQUESTS, None)],
     ),
     "captures_after_expiry": (

@@ -1,5 +1,6 @@
 """One Device interface, three transports: the emulated device in memory, its firmware on a real
-pty through pyserial, and on the emulated USB bus through the real pyusb core."""
+pty through pyserial, and on the emulated USB bus through the real pyusb core; the emulated
+device's power switch and a lab's power hook; the labgrid transport's spec and its port URL."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,10 +24,12 @@ from harness.device.connect import (
     EMULATED_PID,
     EMULATED_VID,
     BenchDevice,
+    Transport,
     TransportSpecError,
+    check_transport,
     connect,
 )
-from harness.device.emulator.device import EmulatedDevice
+from harness.device.emulator.device import POWER_ON_TIME, EmulatedDevice
 from harness.device.emulator.firmware import Firmware, FirmwareSession
 from harness.device.emulator.pty_host import PtyHost
 from harness.device.emulator.usb_backend import EmulatedGadget, EmulatedUsbBackend
@@ -42,13 +46,17 @@ from harness.device.interface import (
     DeviceTimeout,
     FidoCallResult,
 )
+from harness.device.labgrid_place import NetworkSerialPort, held_place
+from harness.device.power import PowerHook
 from harness.device.serial_link import SerialLink
 from harness.device.usb_link import UsbLink
 from harness.evidence import Evidence
 from harness.fido.fixtures import fido_devices
+from harness.hooks import Hook
 from harness.jose.jwe import encrypt
 from harness.pki import certs
 from harness.pki.material import fixture_pki
+from harness.verdict import BenchFault
 
 FINGER = fixture_devices()["finger-auth"]
 FIXTURE_TARGETS = [t for d in fido_devices().values() for t in d.targets]
@@ -361,6 +369,59 @@ def test_a_device_says_what_the_bench_may_do_with_it(wired: BenchDevice) -> None
             device.close()
 
 
+# --- power ------------------------------------------------------------------------------------
+
+
+def test_a_powered_off_device_is_silent_until_its_power_comes_back(wired: BenchDevice) -> None:
+    assert wired.power is wired.firmware is not None
+    wired.power.power_off()
+    with pytest.raises(DeviceTimeout, match=r"CLOCK: no answer within 0\.5s"):
+        wired.device.now()
+    wired.power.power_on()
+    wired.device.wait_until_booted()
+    assert wired.device.identity.serial_number == FINGER.serial_number
+
+
+def test_a_power_cycle_clears_a_hang_and_what_ram_held_not_what_the_device_stores(
+    wired: BenchDevice,
+) -> None:
+    assert wired.power is not None and wired.firmware is not None
+    certificate = wired.device.certificate
+    wired.device.set_clock_offset(dt.timedelta(hours=-3))  # the time an MDS gave it
+    wired.device.create_csr()  # a key pending in RAM
+    wired.firmware.hung = True
+    with pytest.raises(DeviceTimeout):
+        wired.device.capture()
+    wired.power.power_cycle()
+    wired.device.wait_until_booted()
+    assert wired.device.certificate == certificate  # stored: kept
+    assert abs(wired.device.now() - POWER_ON_TIME) < dt.timedelta(seconds=5)  # time: lost
+    with pytest.raises(DeviceRefused, match="no key is pending"):  # pending key: lost
+        wired.device.install_certificate(certificate)
+
+
+def test_a_device_that_never_boots_after_a_power_cycle_times_out(wired: BenchDevice) -> None:
+    assert wired.power is not None and wired.firmware is not None
+    assert isinstance(wired.device, FramedDevice)
+    wired.firmware.boot_seconds = 60
+    wired.device.boot_timeout = 1.0
+    wired.power.power_cycle()
+    with pytest.raises(DeviceTimeout, match="after its power came back"):
+        wired.device.wait_until_booted()
+
+
+def test_a_labs_power_hook_runs_its_command_with_each_action(tmp_path: Path) -> None:
+    said = tmp_path / "power.log"
+    switch = PowerHook(Hook("power", f"echo {{action}} >> {said}", timeout=5))
+    switch.power_off()
+    switch.power_on()
+    switch.power_cycle()
+    assert said.read_text().split() == ["off", "on", "cycle"]
+    broken = PowerHook(Hook("power", "echo relay busy >&2; exit 3", timeout=5))
+    with pytest.raises(BenchFault, match=r"power hook .* exited 3: relay busy"):
+        broken.power_cycle()
+
+
 # --- the firmware session both hosts run ----------------------------------------------------
 
 
@@ -426,6 +487,33 @@ def test_emulated_bus_serves_string_descriptors_to_pyusb() -> None:
 def test_a_bad_transport_spec_says_what_is_accepted(spec: str) -> None:
     with pytest.raises(TransportSpecError, match="--device"):
         connect(spec, FINGER, Evidence())
+
+
+def test_a_labgrid_spec_names_a_place() -> None:
+    assert check_transport("labgrid:bench-3") == Transport("labgrid", port="bench-3")
+    with pytest.raises(TransportSpecError, match="labgrid:<place>"):
+        check_transport("labgrid:")
+
+
+def test_a_labgrid_place_the_run_does_not_hold_is_a_bench_fault() -> None:
+    with pytest.raises(BenchFault, match="labgrid place bench-3 is not held by this run"):
+        connect("labgrid:bench-3", FINGER, Evidence())
+    with pytest.raises(BenchFault, match="bench-3"):
+        held_place("bench-3")
+
+
+@pytest.mark.parametrize(
+    ("port", "url"),
+    [
+        (NetworkSerialPort("10.0.0.7", 4001), "rfc2217://10.0.0.7:4001?ign_set_control"),
+        (NetworkSerialPort("::1", 4001, "rfc2217"), "rfc2217://[::1]:4001?ign_set_control"),
+        (NetworkSerialPort("exporter.lab", 4001, "raw"), "socket://exporter.lab:4001"),
+    ],
+)
+def test_a_labgrid_serial_port_is_opened_by_its_pyserial_url(
+    port: NetworkSerialPort, url: str
+) -> None:
+    assert port.url == url
 
 
 def test_a_missing_serial_port_is_a_disconnect() -> None:

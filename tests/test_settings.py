@@ -54,6 +54,12 @@ reset = "./reset.sh"
 transports = ["serial:/dev/ttyUSB0", "usb:1209:0001"]
 trust = "ca.pem"
 whitelist = "lab-devices.toml"
+power = "relay-ctl {action}"
+
+[labgrid]
+coordinator = "lab-coordinator:20408"
+place = "bench-7"
+env = "lab-env.yaml"
 
 [mds]
 sbi_url = "http://127.0.0.1:4501"
@@ -67,6 +73,7 @@ device_boot_s = 7
 mds_start_s = 9
 http_s = 4
 hook_s = 11
+labgrid_s = 6
 settle_s = 3
 longest_wait_s = 20
 
@@ -109,6 +116,7 @@ def test_every_profile_key_reaches_the_bench_the_suite_builds(tmp_path: Path) ->
     (tmp_path / "ca.pem").write_text("anchor")
     (tmp_path / "device-ca.pem").write_text("chain")
     (tmp_path / "lab-devices.toml").write_text("")
+    (tmp_path / "lab-env.yaml").write_text("")
     path = tmp_path / "bench.toml"
     path.write_text(EVERY_KEY)
     profile = load(path)
@@ -132,6 +140,10 @@ def test_every_profile_key_reaches_the_bench_the_suite_builds(tmp_path: Path) ->
     assert bench.device.transports == ("serial:/dev/ttyUSB0", "usb:1209:0001")
     assert bench.device.trust == tmp_path / "ca.pem"
     assert bench.device.whitelist == tmp_path / "lab-devices.toml"
+    assert bench.device.power == "relay-ctl {action}"
+    assert bench.labgrid.coordinator == "lab-coordinator:20408"
+    assert bench.labgrid.place == "bench-7"
+    assert bench.labgrid.env == tmp_path / "lab-env.yaml"
     assert bench.mds.sbi_url == "http://127.0.0.1:4501"
     assert bench.mds.launch == "vendor-mds --mms {mms_url}"
     assert bench.mds.exact_error_codes is True
@@ -139,6 +151,7 @@ def test_every_profile_key_reaches_the_bench_the_suite_builds(tmp_path: Path) ->
     timeouts = bench.timeouts
     assert (timeouts.device_command, timeouts.device_boot, timeouts.mds_start) == (1.5, 7, 9)
     assert (timeouts.http, timeouts.hook, timeouts.settle, timeouts.longest_wait) == (4, 11, 3, 20)
+    assert timeouts.labgrid == 6
     assert namespace.req == ["MMS-*"] and namespace.shuffle == 7
 
 

@@ -10,6 +10,7 @@ import socket
 import sys
 from pathlib import Path
 
+from harness.device.power import NO_POWER_SWITCH
 from tests.suite_runner import run_suite
 
 # What only a bench that owns the device can do, and nothing else, is skipped.
@@ -17,6 +18,7 @@ OWNED_DEVICE_ONLY = {
     "this bench cannot unplug its device",
     "a vendor MDS owns the device: the bench cannot set its clock",
     "no USB device on this bench",
+    NO_POWER_SWITCH,
 }
 
 

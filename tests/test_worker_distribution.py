@@ -12,6 +12,7 @@ from harness.pytest_plugin import OneWorkerPerDevice, pytest_xdist_make_schedule
 pytest_plugins = ["pytester"]
 EXTERNAL_MMS = "--mms-url=https://mms.lab.example/mms/MSBDeviceRequest/"
 EXTERNAL_FIDO = "--fido-url=https://fido.lab.example/nevisfido"
+LABGRID = "--labgrid-coordinator=127.0.0.1:20408"
 
 
 @pytest.mark.parametrize(
@@ -24,6 +25,8 @@ EXTERNAL_FIDO = "--fido-url=https://fido.lab.example/nevisfido"
         (["--dist=load", "--device=serial:/dev/ttyUSB0"], OneWorkerPerDevice),
         (["--dist=load", "--device=pty", "--device=usb:1209:0001"], OneWorkerPerDevice),
         (["--dist=load", "--mds-sbi-url=http://127.0.0.1:4501"], OneWorkerPerDevice),
+        (["--dist=load", "--device=labgrid:bench-7", LABGRID], OneWorkerPerDevice),
+        (["--dist=load", "--labgrid-place=bench-7", LABGRID], OneWorkerPerDevice),
         (["--dist=loadfile"], None),  # what the harness's own tests ask for, kept
         (["--dist=loadfile", "--device=serial:/dev/ttyUSB0"], OneWorkerPerDevice),
         (["--dist=no", "--device=serial:/dev/ttyUSB0"], None),

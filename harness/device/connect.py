@@ -1,6 +1,7 @@
 """Open the bench device from a transport spec: emulated (in memory, over a pty, over emulated
-USB) or real (a serial port, a USB VID:PID). It joins the two sides: the drivers in
-harness/device/ and, for the emulated transports, the emulator behind them."""
+USB) or real (a serial port, a USB VID:PID, the serial port of a labgrid place). It joins the
+two sides: the drivers in harness/device/ and, for the emulated transports, the emulator behind
+them."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from harness.device.emulator.usb_backend import EmulatedGadget, EmulatedUsbBacke
 from harness.device.framed import BOOT_TIMEOUT, COMMAND_TIMEOUT, FramedDevice
 from harness.device.identity import DeviceIdentity, fixture_devices
 from harness.device.interface import Device
+from harness.device.labgrid_place import held_place
+from harness.device.power import PowerSwitch
 from harness.device.serial_link import SerialLink
 from harness.device.usb_link import UsbLink
 from harness.evidence import Evidence
@@ -27,7 +30,7 @@ EMULATED_VID, EMULATED_PID = 0x1209, 0x0001
 EMULATED_TRANSPORTS = ("memory", "pty", "usb")
 DEFAULT_TRANSPORTS = ("pty", "usb")  # the emulated device over a real pty and over emulated USB
 # transports of a device the bench cannot duplicate (a scenario at a time may drive it)
-PHYSICAL_KINDS = ("serial", "usb-device")
+PHYSICAL_KINDS = ("serial", "usb-device", "labgrid")
 
 
 class TransportSpecError(ValueError):
@@ -46,7 +49,8 @@ class Cable(Protocol):
 class BenchDevice:
     """A device opened for a scenario, with what is behind it: when it is emulated, the
     EmulatedDevice, its firmware (pty, usb) and the cable the bench can pull; over USB, the link
-    (whose serial-number string descriptor the device scenarios check)."""
+    (whose serial-number string descriptor the device scenarios check); its power switch, where
+    the transport brings one (the emulated firmware, a labgrid place's power port)."""
 
     device: Device
     transport: str
@@ -54,6 +58,7 @@ class BenchDevice:
     firmware: Firmware | None = None
     usb_link: UsbLink | None = None
     cable: Cable | None = None
+    power: PowerSwitch | None = None
     _cleanup: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     @property
@@ -71,8 +76,9 @@ class BenchDevice:
 class Transport:
     """A parsed --device value."""
 
-    kind: str  # memory | pty | usb (the emulated device) | serial | usb-device (real ones)
-    port: str = ""
+    # memory | pty | usb (the emulated device) | serial | usb-device | labgrid (real ones)
+    kind: str
+    port: str = ""  # serial: the port or pyserial URL; labgrid: the place
     vid: int = 0
     pid: int = 0
     serial_number: str | None = None
@@ -83,8 +89,8 @@ def check_transport(spec: str) -> Transport:
     kind, _, rest = spec.partition(":")
     if spec in EMULATED_TRANSPORTS:
         return Transport(spec)
-    if kind == "serial" and rest:
-        return Transport("serial", port=rest)
+    if kind in ("serial", "labgrid") and rest:
+        return Transport(kind, port=rest)
     if kind == "usb" and rest:
         vid, _, tail = rest.partition(":")
         pid, _, serial = tail.partition(":")
@@ -100,7 +106,8 @@ def check_transport(spec: str) -> Transport:
                 f"--device {spec!r}: VID and PID are hex numbers, e.g. usb:1209:0001"
             ) from None
     raise TransportSpecError(
-        f"--device {spec!r}: use memory, pty, usb, serial:<port> or usb:<vid>:<pid>[:<serial>]"
+        f"--device {spec!r}: use memory, pty, usb, serial:<port>, usb:<vid>:<pid>[:<serial>] "
+        "or labgrid:<place>"
     )
 
 
@@ -115,13 +122,20 @@ def connect(
     clock: Clock | None = None,
 ) -> BenchDevice:
     """Open a device. `spec`: memory | pty | usb (emulated `identity`), serial:<port or URL>,
-    usb:<vid>:<pid>[:<serial>] (hex ids; a real device, which reports its own identity).
+    usb:<vid>:<pid>[:<serial>] (hex ids), labgrid:<place> (the serial port of a labgrid place
+    this process holds: harness/device/labgrid_place.py); a real device reports its own identity.
     An emulated device runs the FIDO client `fido_client_factory` makes, and is `sealed` (never
     gives a JWE plaintext back) when asked; its clock runs from `clock` (default: the system's)."""
     transport = check_transport(spec)
     if transport.kind == "serial":
         device = FramedDevice(SerialLink(transport.port), timeout, evidence, boot_timeout)
         return BenchDevice(device=device, transport=spec, _cleanup=[device.close])
+    if transport.kind == "labgrid":
+        place = held_place(transport.port)
+        device = FramedDevice(SerialLink(place.serial.url), timeout, evidence, boot_timeout)
+        return BenchDevice(
+            device=device, transport=spec, power=place.power, _cleanup=[device.close]
+        )
     if transport.kind == "usb-device":
         link = UsbLink(transport.vid, transport.pid, transport.serial_number)
         device = FramedDevice(link, timeout, evidence, boot_timeout)
@@ -139,6 +153,7 @@ def connect(
             emulated=emulated,
             firmware=firmware,
             cable=host,
+            power=firmware,
             _cleanup=[host.stop, device.close],
         )
     gadget = EmulatedGadget(firmware, EMULATED_VID, EMULATED_PID, identity.serial_number)
@@ -152,6 +167,7 @@ def connect(
         firmware=firmware,
         usb_link=link,
         cable=gadget,
+        power=firmware,
         _cleanup=[device.close],
     )
 

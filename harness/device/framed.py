@@ -156,16 +156,25 @@ class FramedDevice(Device):
         """Reboot, then wait (up to `boot_timeout`) until the device answers again."""
         self._identity = None
         self.call("REBOOT")
+        self._wait_for_boot("a reboot")
+
+    def wait_until_booted(self) -> None:
+        """Wait (up to `boot_timeout`) until the device answers again after a power cycle."""
+        self._identity = None
+        self._wait_for_boot("its power came back")
+
+    def _wait_for_boot(self, after: str) -> None:
         deadline = time.monotonic() + self.boot_timeout
         while True:
             try:
                 self.call("INFO", timeout=0.5)
                 return
             except DeviceTimeout:
-                if time.monotonic() > deadline:
-                    raise DeviceTimeout(
-                        f"device silent {self.boot_timeout}s after a reboot"
-                    ) from None
+                pass
+            except DeviceDisconnected:
+                time.sleep(0.2)  # not back yet (a USB device off its bus while it boots)
+            if time.monotonic() > deadline:
+                raise DeviceTimeout(f"device silent {self.boot_timeout}s after {after}")
 
     def dispatch_targets(self) -> list[DispatchTargetKeys]:
         said = self.call("TARGETS")

@@ -125,6 +125,9 @@ class Device(ABC):
     def reboot(self) -> None:
         """Restart the device (a pending key is lost); returns once it answers again."""
 
+    def wait_until_booted(self) -> None:  # noqa: B027 - a device in memory never boots
+        """Return once the device answers again after its power came back."""
+
     def close(self) -> None:  # noqa: B027 - most devices hold nothing to release
         """Release the transport."""
 

@@ -8,13 +8,19 @@ import serial
 from harness.device.interface import DeviceDisconnected, DeviceTimeout
 from harness.device.link import Link
 
+# URL schemes whose pyserial handler refuses a write timeout: rfc2217 (a network serial port, as
+# a labgrid place's NetworkSerialPort) bounds each write by its socket's own timeout instead.
+NO_WRITE_TIMEOUT = ("rfc2217://",)
+
 
 class SerialLink(Link):
-    """A pyserial port by URL or device path (e.g. /dev/ttyUSB0, spy:///dev/ttyUSB0)."""
+    """A pyserial port by URL or device path (e.g. /dev/ttyUSB0, spy:///dev/ttyUSB0,
+    rfc2217://host:port)."""
 
     def __init__(self, url: str, baudrate: int = 115200) -> None:
         self.url = url
         self.baudrate = baudrate
+        self._write_timeouts = not url.startswith(NO_WRITE_TIMEOUT)
         self._port: serial.SerialBase | None = None
         self.reconnect()
 
@@ -22,7 +28,10 @@ class SerialLink(Link):
         self.close()
         try:
             self._port = serial.serial_for_url(
-                self.url, baudrate=self.baudrate, timeout=0.1, write_timeout=1.0
+                self.url,
+                baudrate=self.baudrate,
+                timeout=0.1,
+                write_timeout=1.0 if self._write_timeouts else None,
             )
         except (serial.SerialException, OSError) as exc:
             raise DeviceDisconnected(f"cannot open {self.url}: {exc}") from exc
@@ -35,7 +44,8 @@ class SerialLink(Link):
     def write(self, data: bytes, timeout: float) -> None:
         port = self._open_port()
         try:
-            port.write_timeout = timeout
+            if self._write_timeouts:
+                port.write_timeout = timeout
             port.write(data)
             port.flush()
         except serial.SerialTimeoutException as exc:

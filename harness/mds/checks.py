@@ -15,7 +15,7 @@ import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from harness.clock import parse_iso
+from harness.clock import Clock, parse_iso
 from harness.device.checks import describe
 from harness.jose.jws import InvalidJws, VerifiedJws, verify
 from harness.mds.sbi_client import SbiClient
@@ -91,6 +91,26 @@ def check_received_count(
             requirement=requirement,
             expected=count,
             seen=got,
+        )
+
+
+def check_snapshot_after_power_loss(
+    mms: MmsService,
+    before: int,
+    seconds: float,
+    *,
+    waits: MdsWaits = DEFAULT_WAITS,
+    requirement: str | None = None,
+) -> None:
+    """The MDS asks for a fresh snapshot within `seconds` of its device's power coming back:
+    the MMS holds more than the `before` snapshot requests it held when the power went."""
+    if not waits.until(lambda: len(requests_of(mms, protocol.SNAPSHOT)) > before, seconds):
+        raise Nonconformance(
+            f"no {protocol.SNAPSHOT} request within {seconds:g}s of the device's power coming "
+            "back: the MDS did not sync its device with the MMS again",
+            requirement=requirement,
+            expected=f"more than {before} {protocol.SNAPSHOT} requests within {seconds:g}s",
+            seen=len(requests_of(mms, protocol.SNAPSHOT)),
         )
 
 
@@ -414,9 +434,16 @@ def device_status(sbi: SbiClient, *, requirement: str | None = None) -> Any:
 def check_device_status(
     sbi: SbiClient, status: str, *, waits: MdsWaits = DEFAULT_WAITS, requirement: str | None = None
 ) -> None:
-    """The SBI reports `status` (within the settle time)."""
-    waits.until(lambda: device_status(sbi, requirement=requirement) == status)
-    got = device_status(sbi, requirement=requirement)
+    """The SBI reports `status` (within the settle time). Each look is one discovery: with a
+    silent device, each takes the device's timeout."""
+    seen: list[Any] = []
+
+    def reports_it() -> bool:
+        seen.append(device_status(sbi, requirement=requirement))
+        return seen[-1] == status
+
+    waits.until(reports_it)  # looks at least once
+    got = seen[-1]
     if got != status:
         raise Nonconformance(
             f"SBI deviceStatus is {got!r}, expected {status!r}",
@@ -447,15 +474,25 @@ def check_signed_clock(
     sbi: SbiClient,
     purpose: str,
     trust: TrustStore,
-    now: dt.datetime,
+    server: Clock,
     tolerance: dt.timedelta,
     *,
+    waits: MdsWaits | None = None,
     requirement: str | None = None,
 ) -> None:
     """The time the device stamps a capture with ("Time as per the biometric device", signed
-    with its key) is within `tolerance` of `now`, the server's time: the device adopted it.
-    (Not the digitalId's dateTime: an L1 device's is signed with a key outside the device CA,
-    and it is the time the identity was issued: docs/errata.md.)"""
+    with its key) is within `tolerance` of the server's time (`server`): the device adopted it;
+    with `waits`, after waiting the settle time for such a capture (an MDS still syncing its
+    device). (Not the digitalId's dateTime: an L1 device's is signed with a key outside the
+    device CA, and it is the time the identity was issued: docs/errata.md.)"""
+    if waits is not None:
+        waits.until(
+            lambda: _passes(
+                lambda: check_signed_clock(
+                    sbi, purpose, trust, server, tolerance, requirement=requirement
+                )
+            )
+        )
     entry = capture(sbi, purpose, requirement=requirement)
     data = _verified(_member(entry, ("data",), requirement), trust, "capture data", requirement)
     stamped = _member(data.payload, ("timestamp",), requirement)
@@ -468,6 +505,7 @@ def check_signed_clock(
             expected="ISO 8601 with a zone",
             seen=stamped,
         ) from None
+    now = server.now()
     if abs(moment - now) > tolerance:
         raise Nonconformance(
             f"the device stamps its capture {stamped}, {abs(moment - now)} from the server's time",
@@ -565,6 +603,15 @@ def check_capture_refused(
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _passes(check: Callable[[], None]) -> bool:
+    """Whether `check` passes now (a wait's probe)."""
+    try:
+        check()
+    except Nonconformance:
+        return False
+    return True
 
 
 def _quietly(read: Callable[[], T]) -> T | None:

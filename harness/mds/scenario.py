@@ -1,6 +1,6 @@
 """One device scenario's bench: the device opened on its transport, the embedded reference MMS
-playing the server (with a real device enrolled as the fixture it plays), and the MDS under
-test prepared against it."""
+playing the server (with a real device enrolled as the fixture it plays), the MDS under test
+prepared against it, and the device's power switch where the bench has one."""
 
 from __future__ import annotations
 
@@ -15,12 +15,15 @@ from harness.clock import SystemClock, Timeline
 from harness.device.connect import EMULATED_TRANSPORTS, BenchDevice, connect
 from harness.device.identity import DeviceIdentity
 from harness.device.interface import Device
+from harness.device.labgrid_place import held_place
+from harness.device.power import NO_POWER_SWITCH, PowerSwitch
 from harness.evidence import Evidence
 from harness.mds import checks
 from harness.mds.sbi_client import SbiClient
 from harness.mds.service import MdsConfig
 from harness.mds.under_test import MdsUnderTest
 from harness.mds.waits import MdsWaits
+from harness.mms import protocol
 from harness.pki.trust import TrustStore
 from harness.servers.mms.registry import fixture_record
 from harness.servers.mms.service import MmsService
@@ -35,7 +38,8 @@ VENDOR_MDS = "vendor-mds"
 @dataclass
 class DeviceScenario:
     """The bench device (None when a vendor MDS owns it), the reference MMS, the MDS under test,
-    and the requirement the scenario checks (its @req tag), which its verdicts name."""
+    the device's power switch (None: the bench has none), and the requirement the scenario
+    checks (its @req tag), which its verdicts name."""
 
     bench_device: BenchDevice | None
     fixture: DeviceIdentity
@@ -48,6 +52,8 @@ class DeviceScenario:
     sbi: SbiClient | None = None
     required_purpose: str | None = None  # a scenario about one purpose skips on another
     discovered_serial: str | None = None  # a vendor MDS's device, as its discovery names it
+    power: PowerSwitch | None = None
+    snapshots_before_power_cycle: int | None = None  # what the MMS had when the power went
 
     @property
     def owns_device(self) -> bool:
@@ -77,6 +83,31 @@ class DeviceScenario:
     def trust(self) -> TrustStore:
         """The device trust of the reference MMS (device CA, and a real device's anchors)."""
         return self.mms.material.device_trust
+
+    def power_switch(self) -> PowerSwitch:
+        """The device's power switch; a BenchFault when the bench has none."""
+        if self.power is None:
+            raise BenchFault(NO_POWER_SWITCH)
+        return self.power
+
+    def wedge_device(self) -> None:
+        """Make the device stop answering: the emulated firmware hangs (a hang only a power
+        cycle clears); a real device has its power cut, all a bench can do to one."""
+        firmware = self.bench_device.firmware if self.bench_device else None
+        if firmware is not None:
+            firmware.hung = True
+        else:
+            self.power_switch().power_off()
+
+    def power_cycle(self) -> None:
+        """Cut the device's power and give it back; when the bench owns the device, return once
+        it answers again (within the boot timeout). The MMS's snapshot requests so far are
+        counted first: the MDS's next ones came after the power loss."""
+        switch = self.power_switch()
+        self.snapshots_before_power_cycle = len(checks.requests_of(self.mms, protocol.SNAPSHOT))
+        switch.power_cycle()
+        if self.owns_device:
+            self.device.wait_until_booted()
 
     def started_sbi(self) -> SbiClient:
         """The SBI of the started MDS (a scenario that reads it before "the MDS starts" is a
@@ -156,7 +187,18 @@ def device_scenario(
             original_certificate=opened.device.certificate if opened else next(iter(known), None),
             requirement=requirement,
             waits=MdsWaits.of(bench.timeouts, clock),
+            power=power_switch(bench, opened),
         )
+
+
+def power_switch(bench: Bench, opened: BenchDevice | None) -> PowerSwitch | None:
+    """The device's power switch: the bench's power hook ([device] power), else what its
+    transport brings (the emulated firmware, a labgrid place's power port), else the power port
+    of the labgrid place the run holds; None when there is none."""
+    switch = bench.device_power() or (opened.power if opened else None)
+    if switch is None and (place := bench.labgrid_place()) is not None:
+        switch = held_place(place).power
+    return switch
 
 
 def scenario_clock(bench: Bench, transport: str) -> Timeline:

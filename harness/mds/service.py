@@ -3,8 +3,10 @@
 On start it asks for a snapshot and acts on it: adopts serverTimeStamp, registers when
 isDeviceRegistered is false, rotates the device key when mandatoryKeyRotation is true, fetches
 the encryption certificate when its thumbprint changes (never for a Registration device). A
-background loop asks again before snapshotValidity passes. Captures are refused while the
-snapshot is expired, the device is not registered, or the server called it invalid.
+background loop asks again before snapshotValidity passes and, in between, looks at its device:
+one that comes back after it was lost, or whose clock no longer keeps the server time it was
+given (a power loss), is synced again at once. Captures are refused while the snapshot is
+expired, the device is not registered, or the server called it invalid.
 """
 
 from __future__ import annotations
@@ -36,8 +38,10 @@ READY, NOT_READY, NOT_REGISTERED = "Ready", "Not Ready", "Not Registered"
 
 @dataclass(frozen=True)
 class MdsConfig:
-    """Where the MMS is, how to trust it, how to sign envelopes, the refresh timing, and the
-    timeline the MDS keeps time and sleeps on (the device's own on an all-emulated bench)."""
+    """Where the MMS is, how to trust it, how to sign envelopes, the refresh timing, how often
+    it looks at its device and how far the device clock may move before that counts as the
+    server time lost, and the timeline the MDS keeps time and sleeps on (the device's own on an
+    all-emulated bench)."""
 
     mms_url: str
     server_trust: TrustStore
@@ -46,6 +50,8 @@ class MdsConfig:
     refresh_margin: dt.timedelta = dt.timedelta(seconds=1)
     retry_after: dt.timedelta = dt.timedelta(seconds=0.5)
     max_sleep: dt.timedelta = dt.timedelta(minutes=5)
+    device_check: dt.timedelta = dt.timedelta(seconds=10)
+    clock_jump: dt.timedelta = dt.timedelta(seconds=2)
     http_timeout: float = HTTP_TIMEOUT
     clock: Timeline = field(default_factory=SystemClock)
 
@@ -99,6 +105,8 @@ class EmulatedMds:
         self.invalid = False  # the server answered -102
         self.last_code: int | None = None
         self.problem: str | None = None
+        self._device_offset: dt.timedelta | None = None  # device clock - timeline, once synced
+        self._device_lost = False
         self._lock = threading.RLock()
         self._sleeper: Sleeper | None = None
         self._thread: threading.Thread | None = None
@@ -141,8 +149,25 @@ class EmulatedMds:
             self.refresh_encryption_cert(str(answer.get("encryptionCertThumbprint", "")))
 
     def adopt_server_time(self, server_time: dt.datetime) -> None:
-        """Set the device clock to the server's time (its offset from the timeline)."""
+        """Set the device clock to the server's time (its offset from the timeline), and note
+        where it then stands, to see it lost later."""
         self.device.set_clock_offset(server_time - self.config.clock.now())
+        self._device_offset = self._offset_of_device()
+
+    def _offset_of_device(self) -> dt.timedelta:
+        return self.device.now() - self.config.clock.now()
+
+    def device_needs_sync(self) -> bool:
+        """Look at the device: True when it answers again after it was lost, or its clock moved
+        away from the server time it was given (it lost power, or rebooted)."""
+        try:
+            offset = self._offset_of_device()
+        except DeviceError:
+            self._device_lost = True
+            return False
+        came_back, self._device_lost = self._device_lost, False
+        synced = self._device_offset
+        return came_back or (synced is not None and abs(offset - synced) > self.config.clock_jump)
 
     def register(self) -> None:
         answer = self._answer(self.session.register())
@@ -204,11 +229,23 @@ class EmulatedMds:
         return self
 
     def _refresh_loop(self, sleeper: Sleeper) -> None:
+        """Sync when the snapshot is due; between, look at the device every `device_check` (a
+        lost one every `retry_after`) and sync at once when it needs it."""
+        clock = self.config.clock
         try:
-            while sleeper.sleep(self._seconds_to_next_sync()):
-                self.sync()
+            due = clock.now() + dt.timedelta(seconds=self._seconds_to_next_sync())
+            while sleeper.sleep(
+                max(min(self._seconds_to_next_check(), (due - clock.now()).total_seconds()), 0.0)
+            ):
+                if clock.now() >= due or self.device_needs_sync():
+                    self.sync()
+                    due = clock.now() + dt.timedelta(seconds=self._seconds_to_next_sync())
         finally:
             sleeper.leave()
+
+    def _seconds_to_next_check(self) -> float:
+        wait = self.config.retry_after if self._device_lost else self.config.device_check
+        return wait.total_seconds()
 
     def _seconds_to_next_sync(self) -> float:
         config = self.config

@@ -21,6 +21,7 @@ CAPABILITY_TAGS = {
     "needs_server_fault": "the server's fault hook",
     "needs_server_clock": "the server's clock hook",
     "needs_device_clock": "a device whose clock the bench can set",
+    "needs_device_power": "a device whose power the bench can switch",
     "usb_only": "a device on USB",
     "consumes_state": "fixture state of its own (restored, or the server's reset hook)",
 }

@@ -33,6 +33,9 @@ from harness.pki import certs
 from harness.pki.material import fixture_pki
 
 CAPABILITIES = frozenset({CLOCK_CONTROL, FIDO_TARGETS, JWE_PLAINTEXT, FIDO_CLIENT})
+# Where the clock restarts after a power loss: the device keeps no time without power, so the
+# time its MDS gave it is gone until the MDS syncs it again.
+POWER_ON_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 class EmulatedDevice(Device):
@@ -115,6 +118,13 @@ class EmulatedDevice(Device):
 
     def reboot(self) -> None:
         self._pending = None
+
+    def lose_power(self) -> None:
+        """What a power loss takes: what the device held in RAM (a pending key; the time it was
+        given: its clock restarts at POWER_ON_TIME). What it stores stays: its key and
+        certificates, its dispatch targets and what its FIDO client keeps."""
+        self.reboot()
+        self._clock.offset = POWER_ON_TIME - self._clock.base.now()
 
     def dispatch_targets(self) -> list[DispatchTargetKeys]:
         return self._targets.listing()

@@ -19,20 +19,23 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from harness.device import framing
-from harness.device.interface import Device, DeviceError
+from harness.device.emulator.device import EmulatedDevice
+from harness.device.interface import DeviceError
 from harness.pki import certs
 
 
 class Firmware:
     """Turns request frames into response frames for `device`.
 
-    Fault knobs: `hung` (swallow requests), `boot_seconds` (how long a reboot keeps the
-    device silent).
+    Fault knobs: `hung` (swallow requests until a power cycle), `boot_seconds` (how long a
+    reboot or a power-on keeps the device silent). It is the emulated device's power switch
+    too (a PowerSwitch): powered off, it answers nothing.
     """
 
-    def __init__(self, device: Device, boot_seconds: float = 0.3) -> None:
+    def __init__(self, device: EmulatedDevice, boot_seconds: float = 0.3) -> None:
         self.device = device
         self.hung = False
+        self.powered = True
         self.boot_seconds = boot_seconds
         self._booting_until = 0.0
         self._lock = threading.Lock()
@@ -59,7 +62,7 @@ class Firmware:
 
     def handle(self, line: bytes) -> bytes | None:
         """The response frame for one request line, or None when the device stays silent."""
-        if self.hung or time.monotonic() < self._booting_until:
+        if not self.powered or self.hung or time.monotonic() < self._booting_until:
             return None
         try:
             request = framing.decode(line)
@@ -76,6 +79,24 @@ class Firmware:
         except (DeviceError, KeyError, ValueError, TypeError) as exc:  # refused, or bad args
             return framing.encode({"seq": seq, "ok": False, "error": f"{command}: {exc}"})
         return framing.encode({"seq": seq, "ok": True, "result": result})
+
+    def power_off(self) -> None:
+        """Cut the power: nothing is answered until `power_on`."""
+        self.powered = False
+
+    def power_on(self) -> None:
+        """Give the power back: the device boots (silent for `boot_seconds`) with what it stores
+        and without what it held in RAM (a hang, a pending key, the time it was given)."""
+        with self._lock:
+            self.hung = False
+            self.device.lose_power()
+            self._booting_until = time.monotonic() + self.boot_seconds
+            self.powered = True
+
+    def power_cycle(self) -> None:
+        """Cut the power and give it back."""
+        self.power_off()
+        self.power_on()
 
     def _install(self, args: dict[str, Any]) -> None:
         self.device.install_certificate(certs.load_certificate(args["certificate"])[0])
