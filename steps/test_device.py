@@ -143,20 +143,6 @@ def received_count(dev: DeviceScenario, count: str, api: str) -> None:
     )
 
 
-@then("the MDS asked the MMS for a fresh snapshot once the device was back")
-def snapshot_after_power_loss(dev: DeviceScenario, bench: Bench) -> None:
-    """Within the device's boot time and the settle time of its power coming back."""
-    if dev.snapshots_before_power_cycle is None:
-        raise BenchFault("the scenario looks for a sync after a power loss it did not cause")
-    checks.check_snapshot_after_power_loss(
-        dev.mms,
-        dev.snapshots_before_power_cycle,
-        bench.timeouts.device_boot + dev.waits.settle,
-        waits=dev.waits,
-        requirement=dev.requirement,
-    )
-
-
 @then("every request the MMS received verifies with RS256 and an x5c chained to the vendor root")
 def requests_signed(dev: DeviceScenario) -> None:
     checks.check_signed(checks.requests_of(dev.mms), requirement=dev.requirement)
@@ -272,7 +258,24 @@ def capture_refused(dev: DeviceScenario, code: str, bench: Bench, evidence: Evid
 def clock_adopted(dev: DeviceScenario, seconds: int) -> None:
     """Seen in the time the device signs (a capture's; waiting the settle time for an MDS still
     syncing it), and in the device itself when the bench owns it."""
-    tolerance = dt.timedelta(seconds=seconds)
+    _check_device_clock(dev, dt.timedelta(seconds=seconds), dev.waits.settle)
+
+
+@then(
+    parsers.parse(
+        "the biometric device's clock is back within {seconds:d} seconds of the server time"
+    )
+)
+def clock_back(dev: DeviceScenario, seconds: int) -> None:
+    """After a power loss: however the MDS restores the time (a fresh snapshot, or the offset
+    it kept), the device signs the server's time again, within the longest an MDS is given to
+    refresh (`[timeouts] longest_wait_s`)."""
+    if not dev.power_cycled:
+        raise BenchFault("the scenario looks for the time after a power loss it did not cause")
+    _check_device_clock(dev, dt.timedelta(seconds=seconds), dev.waits.longest)
+
+
+def _check_device_clock(dev: DeviceScenario, tolerance: dt.timedelta, within: float) -> None:
     checks.check_signed_clock(
         dev.started_sbi(),
         dev.fixture.purpose,
@@ -280,6 +283,7 @@ def clock_adopted(dev: DeviceScenario, seconds: int) -> None:
         dev.mms.clock,
         tolerance,
         waits=dev.waits,
+        within=within,
         requirement=dev.requirement,
     )
     if dev.owns_device:

@@ -139,7 +139,7 @@ EXPECTED: dict[str, Expectation] = {
         [(REQUESTS, None)],
     ),
     "misses_power_loss": (
-        [("After a power loss the MDS syncs the device with the MMS again", None)],
+        [("After a power loss the MDS sets the device's clock to the server time again", None)],
         [(REQUESTS, None)],
     ),
     "captures_after_expiry": (

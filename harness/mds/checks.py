@@ -94,26 +94,6 @@ def check_received_count(
         )
 
 
-def check_snapshot_after_power_loss(
-    mms: MmsService,
-    before: int,
-    seconds: float,
-    *,
-    waits: MdsWaits = DEFAULT_WAITS,
-    requirement: str | None = None,
-) -> None:
-    """The MDS asks for a fresh snapshot within `seconds` of its device's power coming back:
-    the MMS holds more than the `before` snapshot requests it held when the power went."""
-    if not waits.until(lambda: len(requests_of(mms, protocol.SNAPSHOT)) > before, seconds):
-        raise Nonconformance(
-            f"no {protocol.SNAPSHOT} request within {seconds:g}s of the device's power coming "
-            "back: the MDS did not sync its device with the MMS again",
-            requirement=requirement,
-            expected=f"more than {before} {protocol.SNAPSHOT} requests within {seconds:g}s",
-            seen=len(requests_of(mms, protocol.SNAPSHOT)),
-        )
-
-
 def check_signed(records: Sequence[RecordedRequest], *, requirement: str | None = None) -> None:
     """Every request verified at the MMS: RS256, x5c chained to the vendor root."""
     bad = [(r.api, r.problem) for r in records if r.problem or r.payload is None]
@@ -478,20 +458,23 @@ def check_signed_clock(
     tolerance: dt.timedelta,
     *,
     waits: MdsWaits | None = None,
+    within: float | None = None,
     requirement: str | None = None,
 ) -> None:
     """The time the device stamps a capture with ("Time as per the biometric device", signed
     with its key) is within `tolerance` of the server's time (`server`): the device adopted it;
-    with `waits`, after waiting the settle time for such a capture (an MDS still syncing its
-    device). (Not the digitalId's dateTime: an L1 device's is signed with a key outside the
-    device CA, and it is the time the identity was issued: docs/errata.md.)"""
+    with `waits`, after waiting up to `within` seconds (default: the settle time) for such a
+    capture (an MDS still syncing its device). (Not the digitalId's dateTime: an L1 device's is
+    signed with a key outside the device CA, and it is the time the identity was issued:
+    docs/errata.md.)"""
     if waits is not None:
         waits.until(
             lambda: _passes(
                 lambda: check_signed_clock(
                     sbi, purpose, trust, server, tolerance, requirement=requirement
                 )
-            )
+            ),
+            within,
         )
     entry = capture(sbi, purpose, requirement=requirement)
     data = _verified(_member(entry, ("data",), requirement), trust, "capture data", requirement)

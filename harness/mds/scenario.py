@@ -23,7 +23,6 @@ from harness.mds.sbi_client import SbiClient
 from harness.mds.service import MdsConfig
 from harness.mds.under_test import MdsUnderTest
 from harness.mds.waits import MdsWaits
-from harness.mms import protocol
 from harness.pki.trust import TrustStore
 from harness.servers.mms.registry import fixture_record
 from harness.servers.mms.service import MmsService
@@ -53,7 +52,7 @@ class DeviceScenario:
     required_purpose: str | None = None  # a scenario about one purpose skips on another
     discovered_serial: str | None = None  # a vendor MDS's device, as its discovery names it
     power: PowerSwitch | None = None
-    snapshots_before_power_cycle: int | None = None  # what the MMS had when the power went
+    power_cycled: bool = False  # the scenario switched the device's power off and on
 
     @property
     def owns_device(self) -> bool:
@@ -101,11 +100,9 @@ class DeviceScenario:
 
     def power_cycle(self) -> None:
         """Cut the device's power and give it back; when the bench owns the device, return once
-        it answers again (within the boot timeout). The MMS's snapshot requests so far are
-        counted first: the MDS's next ones came after the power loss."""
-        switch = self.power_switch()
-        self.snapshots_before_power_cycle = len(checks.requests_of(self.mms, protocol.SNAPSHOT))
-        switch.power_cycle()
+        it answers again (within the boot timeout)."""
+        self.power_switch().power_cycle()
+        self.power_cycled = True
         if self.owns_device:
             self.device.wait_until_booted()
 
