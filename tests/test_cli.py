@@ -9,8 +9,6 @@ import ssl
 import subprocess
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -22,33 +20,8 @@ from harness.evidence import Evidence
 from harness.pki.certs import cert_to_pem, issue_certificate, name, new_rsa_key
 from harness.pki.material import DEFAULT_FIXTURES
 from harness.report.catalogue import ROOT, scenarios
+from tests.cli_runs import CliRun, run_cli, runs_side_by_side
 from tests.served import CLI, served
-
-
-@dataclass
-class CliRun:
-    code: int
-    output: str
-    folder: Path
-
-    @property
-    def summary(self) -> dict:
-        return json.loads((self.folder / "summary.json").read_text())
-
-    def requirement(self, rid: str) -> dict:
-        return next(r for r in self.summary["requirements"] if r["id"] == rid)
-
-
-def _run(reports: Path, *args: str) -> CliRun:
-    proc = subprocess.run(
-        [*CLI, "run", "--reports", str(reports), "-q", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    return CliRun(proc.returncode, proc.stdout + proc.stderr, reports / "latest")
-
 
 # One child run per bench; all started together (they mostly wait on servers and devices).
 RUNS = {
@@ -82,10 +55,7 @@ RUNS = {
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CliRun]:
-    folders = {name: tmp_path_factory.mktemp(name.replace(" ", "-")) for name in RUNS}
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        done = pool.map(lambda name: _run(folders[name], *RUNS[name]), RUNS)
-        return dict(zip(RUNS, done, strict=True))
+    return runs_side_by_side(tmp_path_factory, RUNS, at_once=3)
 
 
 def test_a_conforming_run_passes_and_writes_every_report(runs: dict[str, CliRun]) -> None:
@@ -199,7 +169,7 @@ def test_list_shows_every_scenario_with_its_requirements() -> None:
 def test_a_bad_profile_stops_the_run_naming_the_key(tmp_path: Path) -> None:
     bad = tmp_path / "bench.toml"
     bad.write_text('[mms]\nurl = "mms.lab"\n')
-    run = _run(tmp_path, "--profile", str(bad))
+    run = run_cli(tmp_path, "--profile", str(bad))
     assert run.code == 2  # a usage error, not a failed requirement
     assert "[mms] url: 'mms.lab' is not an http(s) URL" in run.output
 

@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -22,8 +21,8 @@ import pytest
 from harness.certification.official import SPECIFICATIONS, fixture_thumbprints
 from harness.pki import certs
 from harness.report.catalogue import ROOT
+from tests.cli_runs import CliRun, runs_side_by_side
 from tests.served import CLI
-from tests.test_cli import CliRun
 
 EMBEDDED_PROFILE = ROOT / "profiles" / "embedded.toml"
 SHARDS = 4
@@ -69,17 +68,6 @@ DEFECTIVE = shlex.split(
 )
 
 
-def _run(reports: Path, *args: str) -> CliRun:
-    proc = subprocess.run(
-        [*CLI, "run", "--reports", str(reports), "-q", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    return CliRun(proc.returncode, proc.stdout + proc.stderr, (reports / "latest").resolve())
-
-
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CliRun]:
     """The official run of the embedded bench, the deviations run, and the embedded bench's
@@ -94,10 +82,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CliRun]:
             for k in range(1, SHARDS + 1)
         },
     }
-    folders = {name: tmp_path_factory.mktemp(name.replace("/", "-of-")) for name in commands}
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        done = pool.map(lambda name: _run(folders[name], *commands[name]), commands)
-        return dict(zip(commands, done, strict=True))
+    return runs_side_by_side(tmp_path_factory, commands, at_once=2)
 
 
 # --- the official run ------------------------------------------------------------------------
