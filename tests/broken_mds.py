@@ -12,11 +12,12 @@ import datetime as dt
 from typing import Any
 
 from harness.jose.jws import Signer, json_payload, peek
-from harness.mds.service import EmulatedMds
+from harness.mds.sbi import SbiAnswers
+from harness.mds.service import READY, EmulatedMds
 from harness.mms.answers import certificate_field
 from harness.pki import certs
 from harness.pki.material import fixture_pki
-from tests.variant import Expectation
+from tests.variant import Expectation, mds_answering_with
 
 
 class NeverRefreshes(EmulatedMds):
@@ -38,6 +39,13 @@ class MissesPowerLoss(EmulatedMds):
 
     def device_needs_sync(self) -> bool:
         return False
+
+
+class _ReadyWhileSilent(SbiAnswers):
+    """Lists its device "Ready" whatever the device does (a silent or unplugged one too)."""
+
+    def discovery_entry(self, base_url: str) -> dict[str, Any]:
+        return {**super().discovery_entry(base_url), "deviceStatus": READY}
 
 
 class CapturesAfterExpiry(EmulatedMds):
@@ -114,6 +122,7 @@ class ReadsHexThumbprintsOnly(EmulatedMds):
 never_refreshes = NeverRefreshes
 ignores_key_rotation = IgnoresKeyRotation
 misses_power_loss = MissesPowerLoss
+reports_a_silent_device_ready = mds_answering_with(_ReadyWhileSilent)
 captures_after_expiry = CapturesAfterExpiry
 reuses_transaction_ids = ReusesTransactionIds
 sends_timestamps_without_zone = SendsTimestampsWithoutZone
@@ -140,6 +149,13 @@ EXPECTED: dict[str, Expectation] = {
     ),
     "misses_power_loss": (
         [("After a power loss the MDS sets the device's clock to the server time again", None)],
+        [(REQUESTS, None)],
+    ),
+    "reports_a_silent_device_ready": (
+        [
+            ("A device that stopped answering works again after a power cycle", None),
+            ("An unplugged device is reported, and works again once plugged back in", None),
+        ],
         [(REQUESTS, None)],
     ),
     "captures_after_expiry": (

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-BUNDLE_SUMMARY = "run/summary.json"
+from harness.certification.bundle import RUN_PREFIX
+
+BUNDLE_SUMMARY = f"{RUN_PREFIX}summary.json"
 EXPECTED_DEVIATION = "expected deviation"
 BAD = frozenset({"failed", "no verdict"})
 GOOD = frozenset({"passed", EXPECTED_DEVIATION})
