@@ -79,7 +79,7 @@ def _read_shard(folder: Path) -> ShardRun:
         raise MergeError(f"{folder} is not a shard (its summary.json names none): {FOLDER_HINT}")
     try:
         shard = parse_shard(str(document[SUMMARY_KEY]))
-        runs = [_record(data) for data in _scenario_dicts(document)]
+        runs = [ScenarioRun.from_dict(data) for data in _scenario_dicts(document)]
         junit = ET.parse(folder / "junit.xml").getroot()
         suites = [junit] if junit.tag == "testsuite" else junit.findall("testsuite")
     except (ValueError, KeyError, TypeError, ET.ParseError) as exc:
@@ -92,21 +92,6 @@ def _scenario_dicts(document: dict[str, Any]) -> list[dict[str, Any]]:
     """The summary's scenario runs, each once (a run is listed under each of its requirements)."""
     by_nodeid = {run["nodeid"]: run for row in document["requirements"] for run in row["scenarios"]}
     return list(by_nodeid.values())
-
-
-def _record(data: dict[str, Any]) -> ScenarioRun:
-    return ScenarioRun(
-        nodeid=data["nodeid"],
-        scenario=data["scenario"],
-        feature=data["feature"],
-        requirements=list(data["requirements"]),
-        outcome=data["outcome"],
-        category=data["category"],
-        reason=data["reason"],
-        advisories=list(data["advisories"]),
-        duration=float(data["duration"]),
-        deviation=data.get("deviation"),
-    )
 
 
 def _check_complete(shards: list[ShardRun]) -> None:

@@ -85,6 +85,22 @@ class ScenarioRun:
         _, _, params = self.nodeid.partition("[")
         return params.removesuffix("]")
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScenarioRun:
+        """The record a summary.json scenario entry (`to_dict`) stands for."""
+        return cls(
+            nodeid=data["nodeid"],
+            scenario=data["scenario"],
+            feature=data["feature"],
+            requirements=list(data["requirements"]),
+            outcome=data["outcome"],
+            category=data["category"],
+            reason=data["reason"],
+            advisories=list(data["advisories"]),
+            duration=float(data["duration"]),
+            deviation=data.get("deviation"),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "nodeid": self.nodeid,
